@@ -1,0 +1,85 @@
+"""Typed records that flow through the pipeline: Policy → Clause → Citation → Answer."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+Status = Literal["in_force", "expired", "draft", "unknown"]
+
+STATUS_LABELS: dict[str, str] = {
+    "in_force": "现行有效",
+    "expired": "已失效",
+    "draft": "征求意见稿",
+    "unknown": "效力未知",
+}
+
+
+class Policy(BaseModel):
+    """One policy document's metadata record (``corpus/<id>.toml``)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    id: str = Field(pattern=r"^[a-z0-9][a-z0-9-]*$", description="stable slug, also the file stem")
+    title: str = Field(min_length=2)
+    issuer: str = Field(min_length=2)
+    province: str = Field(min_length=2, description="e.g. 江苏省")
+    city: str | None = Field(default=None, description="e.g. 苏州市; None for a province-wide policy")
+    doc_number: str = Field(default="", description="文号, e.g. 苏府〔2020〕120号; empty when none is printed")
+    issued: date | None = None
+    effective_from: date | None = None
+    expires: date | None = Field(default=None, description="last day in force")
+    draft: bool = False
+    supersedes: list[str] = Field(default_factory=list, description="ids this policy replaces where they conflict")
+    source: str = ""
+    parts: list[str] = Field(
+        default_factory=list, description="titles of the documents bundled in one file, in order"
+    )
+
+    @property
+    def region(self) -> str:
+        return f"{self.province}{self.city or ''}"
+
+
+class Clause(BaseModel):
+    """One chunk: a numbered clause (or preamble / closing provisions) of a policy."""
+
+    model_config = ConfigDict(frozen=True)
+
+    id: str = Field(description="stable id: <policy_id>/<marker>/<marker>…")
+    policy_id: str
+    path: str = Field(description="heading path, e.g. 二、工作举措 > （四）着力推动中小企业上云用平台")
+    text: str = Field(description="the whole clause text, cleaned")
+    order: int = Field(description="position within the policy")
+
+
+class Citation(BaseModel):
+    n: int
+    clause_id: str
+    policy_id: str
+    policy_title: str
+    doc_number: str | None
+    region: str
+    clause_path: str
+    text: str
+    status: Status
+
+
+class Calculation(BaseModel):
+    citation: int
+    inputs: dict[str, float | str | None]
+    min_yuan: float
+    max_yuan: float
+    formula: str
+
+
+class Answer(BaseModel):
+    """The answer contract shared by the CLI and the JSON API."""
+
+    question: str
+    answer: str
+    refused: bool
+    citations: list[Citation] = Field(default_factory=list)
+    calculations: list[Calculation] = Field(default_factory=list)
