@@ -1,0 +1,1 @@
+"""policy-assistant: cited answers from industrial-internet support policies."""

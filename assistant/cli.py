@@ -1,0 +1,165 @@
+"""Command line: ``python -m assistant index build | ask | eval | corpus``. Thin over the library."""
+
+from __future__ import annotations
+
+import json
+import sys
+from datetime import date
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+from assistant.corpus import CorpusError, load_corpus
+from assistant.embeddings import EmbeddingError, load_embeddings
+from assistant.index import IndexError_, build_index
+from assistant.settings import Settings
+
+app = typer.Typer(help="政策助手 policy-assistant: cited answers from industrial-internet support policies.",
+                  no_args_is_help=True, add_completion=False)
+index_app = typer.Typer(help="Build the clause index.", no_args_is_help=True)
+corpus_app = typer.Typer(help="Inspect the policy corpus.", no_args_is_help=True)
+app.add_typer(index_app, name="index")
+app.add_typer(corpus_app, name="corpus")
+err = Console(stderr=True)
+
+AsOf = Annotated[str | None, typer.Option("--as-of", help="validity date YYYY-MM-DD (default: today)")]
+Llm = Annotated[str, typer.Option("--llm", help="answer backend: none (grounded, no language model)")]
+
+
+def _settings(as_of: str | None = None, llm: str = "none", **extra: object) -> Settings:
+    try:
+        parsed = date.fromisoformat(as_of) if as_of else None
+    except ValueError:
+        _fail(f"--as-of must be a date like 2026-11-25, got {as_of!r}")
+    if llm != "none":
+        _fail(f"--llm {llm!r} is not available yet; use --llm none")
+    return Settings(as_of=parsed, llm="none", **extra)  # type: ignore[arg-type]
+
+
+def _fail(message: str, code: int = 2) -> None:
+    err.print(f"[red]错误：[/red]{message}")
+    raise typer.Exit(code)
+
+
+@index_app.command("build")
+def index_build(
+    corpus: Annotated[Path | None, typer.Option(help="corpus folder")] = None,
+    out: Annotated[Path | None, typer.Option("--index", help="index folder")] = None,
+) -> None:
+    """Validate the corpus and build the index (incremental, atomic)."""
+    overrides = {k: v for k, v in {"corpus_dir": corpus, "index_dir": out}.items() if v}
+    settings = Settings(**overrides)  # type: ignore[arg-type]
+    try:
+        load_corpus(settings.corpus_dir)  # fail on a bad file before loading any model
+        embeddings = load_embeddings(settings.embedding_model)
+        with Progress(
+            TextColumn("[bold]embedding clauses"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
+            console=err, transient=False,
+        ) as bar:
+            task = bar.add_task("embed", total=None)
+            report = build_index(
+                settings.corpus_dir, settings.index_dir, embeddings,
+                progress=lambda done, total: bar.update(task, completed=done, total=total),
+            )
+    except (CorpusError, EmbeddingError, IndexError_) as exc:
+        _fail(f"{exc}\n索引未改动，原有索引继续提供服务。", 1)
+    err.print(
+        f"built {report.build}: {report.policies} policies, {report.clauses} clauses "
+        f"({report.embedded} embedded, {report.clauses - report.embedded} reused) in {report.seconds:.1f}s"
+    )
+
+
+def _assistant(settings: Settings):
+    from assistant.app import Assistant
+
+    try:
+        return Assistant(settings)
+    except (IndexError_, EmbeddingError) as exc:
+        _fail(str(exc), 1)
+
+
+@app.command()
+def ask(
+    question: Annotated[str | None, typer.Argument(help="问题，例如「宿州设备购置额800万元能拿多少奖补？」")] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="print the answer contract as JSON")] = False,
+    jsonl: Annotated[Path | None, typer.Option("--jsonl", help="file with one question per line")] = None,
+    as_of: AsOf = None,
+    llm: Llm = "none",
+) -> None:
+    """Answer one question, or every line of --jsonl FILE (one JSON object per line, same order)."""
+    from assistant.app import QuestionError
+
+    settings = _settings(as_of, llm)
+    if (question is None) == (jsonl is None):
+        _fail("give a QUESTION or --jsonl FILE (not both)")
+    assistant = _assistant(settings)
+    if jsonl is not None:
+        try:
+            lines = jsonl.read_text(encoding="utf-8").splitlines()
+        except (OSError, UnicodeDecodeError) as exc:
+            _fail(f"cannot read {jsonl}: {exc}")
+        for line in lines:
+            try:
+                out = assistant.ask(line).model_dump(mode="json")
+            except QuestionError as exc:
+                out = {"question": line, "error": str(exc)}
+            sys.stdout.write(json.dumps(out, ensure_ascii=False) + "\n")
+        return
+    try:
+        answer = assistant.ask(question or "")
+    except QuestionError as exc:
+        _fail(str(exc))
+    if as_json:
+        sys.stdout.write(answer.model_dump_json(indent=1) + "\n")
+        return
+    print(answer.answer)
+    for c in answer.citations:
+        print(f"\n[{c.n}] {c.policy_title}（{c.doc_number or '无文号'}，{c.region}）{c.clause_path}\n    {c.text}")
+
+
+@app.command("eval")
+def evaluate(
+    gold: Annotated[Path, typer.Option(help="gold Q&A set")] = Path("evals/gold.jsonl"),
+    report: Annotated[Path, typer.Option(help="markdown report to write")] = Path("evals/report.md"),
+    check: Annotated[bool, typer.Option("--check", help="exit 1 when a metric is below evals/floors.toml")] = False,
+) -> None:
+    """Run the gold set: retrieval hit@k/MRR per mode, answer facts, refusals; write the report."""
+    from assistant.evaluation import check_floors, load_gold, run_eval, write_report
+
+    assistant = _assistant(Settings())
+    results = run_eval(assistant, load_gold(gold))
+    write_report(results, report)
+    err.print(report.read_text(encoding="utf-8"))
+    if check:
+        failures = check_floors(results, gold.parent / "floors.toml")
+        for f in failures:
+            err.print(f"[red]below floor:[/red] {f}")
+        if failures:
+            raise typer.Exit(1)
+
+
+@corpus_app.command("check")
+def corpus_check(corpus: Annotated[Path | None, typer.Option(help="corpus folder")] = None) -> None:
+    """Validate every policy file and list its clauses count."""
+    try:
+        loaded = load_corpus(corpus or Settings().corpus_dir)
+    except CorpusError as exc:
+        _fail(str(exc), 1)
+    for lp in loaded:
+        print(f"{lp.policy.id}\t{len(lp.clauses)} clauses\t{lp.policy.title}")
+
+
+@corpus_app.command("show")
+def corpus_show(policy_id: str, corpus: Annotated[Path | None, typer.Option(help="corpus folder")] = None) -> None:
+    """Print one policy's clauses (id, path, cleaned text)."""
+    try:
+        loaded = {lp.policy.id: lp for lp in load_corpus(corpus or Settings().corpus_dir)}
+    except CorpusError as exc:
+        _fail(str(exc), 1)
+    if policy_id not in loaded:
+        _fail(f"no policy {policy_id!r}; known: {', '.join(sorted(loaded))}")
+    for c in loaded[policy_id].clauses:
+        print(f"## {c.id}\n{c.path}\n{c.text}\n")

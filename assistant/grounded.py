@@ -1,0 +1,109 @@
+"""The answer without a language model: quote the sentences of the top clauses that answer."""
+
+from __future__ import annotations
+
+import re
+from datetime import date
+
+from assistant import prompts
+from assistant.records import STATUS_LABELS, Citation, Policy, Status
+from assistant.retrieval import Hit
+from assistant.tokenize import content_terms
+
+_SENTENCE = re.compile(r"[^。；！？\n]+[。；！？]?")
+_AMOUNT = re.compile(r"\d+(?:\.\d+)?\s*(?:万|亿|元|%)|[一二三四五六七八九十百千]+万")
+_ASKS_AMOUNT = re.compile(r"多少|金额|额度|补贴|补助|奖励|奖补|贴息|钱|上限|最高|比例|标准")
+_ASKS_VALIDITY = re.compile(r"有效|失效|过期|到期|截止|废止|生效|施行|实施|还能用|还能申请|期限|征求意见|草案|正式")
+QUOTE_WHOLE_BELOW = 90  # characters: a short clause is quoted whole
+
+
+def cn_date(d: date) -> str:
+    return f"{d.year}年{d.month}月{d.day}日"
+
+
+def asks_validity(question: str) -> bool:
+    return bool(_ASKS_VALIDITY.search(question))
+
+
+def select_sentences(question: str, text: str, limit: int = 2) -> str:
+    """The clause sentences that share most terms with the question, in document order."""
+    body = text.split("\n", 1)[1] if "\n" in text and len(text.split("\n", 1)[0]) <= 40 else text
+    if len(body) <= QUOTE_WHOLE_BELOW:
+        return body.replace("\n", "")
+    sentences = [s.strip() for s in _SENTENCE.findall(body) if s.strip()]
+    terms = content_terms(question)
+    wants_amount = bool(_ASKS_AMOUNT.search(question))
+
+    def score(s: str) -> float:
+        hits = sum(1 for t in terms if t in s.lower())
+        return hits + (0.5 if wants_amount and _AMOUNT.search(s) else 0.0)
+
+    scored = [(score(s), i) for i, s in enumerate(sentences)]
+    best = sorted((x for x in scored if x[0] > 0), key=lambda x: (-x[0], x[1]))[:limit]
+    chosen = sorted(i for _, i in best) or [0]
+    return "……".join(sentences[i] for i in chosen)
+
+
+def validity_window(policy: Policy) -> str:
+    if policy.draft:
+        return "征求意见稿，尚未正式施行"
+    start = policy.effective_from or policy.issued
+    if start and policy.expires:
+        return f"自{cn_date(start)}起至{cn_date(policy.expires)}"
+    if policy.expires:
+        return f"有效期至{cn_date(policy.expires)}"
+    if start:
+        return f"自{cn_date(start)}起执行，文中未载明截止日期"
+    return "文中未载明有效期"
+
+
+def status_note(policy: Policy, status: Status) -> str:
+    note = prompts.STATUS_NOTES.get(status, "")
+    return note.format(expires=cn_date(policy.expires)) if "{expires}" in note and policy.expires else note
+
+
+def make_citation(n: int, hit: Hit, status: Status) -> Citation:
+    p = hit.policy
+    return Citation(
+        n=n,
+        clause_id=hit.clause.id,
+        policy_id=p.id,
+        policy_title=p.title,
+        doc_number=p.doc_number or None,
+        region=p.region,
+        clause_path=hit.clause.path,
+        text=hit.clause.text,
+        status=status,
+    )
+
+
+def compose(
+    question: str, hits: list[Hit], statuses: dict[str, Status], as_of: date, preface: str = ""
+) -> tuple[str, list[Citation]]:
+    """Answer text quoting each hit, marked [n], with the citations it refers to."""
+    citations = [make_citation(n, h, statuses[h.policy.id]) for n, h in enumerate(hits, start=1)]
+    lines = [preface] if preface else []
+    lines.append(prompts.ANSWER_INTRO)
+    for c, hit in zip(citations, hits, strict=True):
+        source = "，".join(x for x in (c.doc_number, c.region, STATUS_LABELS[c.status]) if x)
+        quote = select_sentences(question, hit.clause.text)
+        line = f"{c.n}. 《{c.policy_title}》（{source}）{c.clause_path}：“{quote}”[{c.n}]"
+        note = status_note(hit.policy, c.status)
+        lines.append(line + (f" {note}" if note else ""))
+    if asks_validity(question):
+        seen: set[str] = set()
+        for c, hit in zip(citations, hits, strict=True):
+            if hit.policy.id in seen:
+                continue
+            seen.add(hit.policy.id)
+            lines.append(
+                prompts.VALIDITY_LINE.format(
+                    title=c.policy_title,
+                    window=validity_window(hit.policy),
+                    as_of=cn_date(as_of),
+                    label=STATUS_LABELS[c.status],
+                )
+                + f"[{c.n}]"
+            )
+    lines.append(prompts.DISCLAIMER)
+    return "\n".join(lines), citations

@@ -1,0 +1,105 @@
+"""Which places and documents a question names: 苏州 (Jiangsu) is not 宿州 (Anhui)."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from assistant.records import Policy
+
+# Cities with policies in the corpus, and the county-level places inside them.
+# Short district names that occur inside ordinary words (金安 in 资金安全) are left out on purpose.
+CITY_ALIASES: dict[str, tuple[str, tuple[str, ...]]] = {
+    "苏州市": ("江苏省", ("苏州", "姑苏", "吴中区", "相城", "吴江", "昆山", "常熟", "张家港", "太仓", "虎丘区")),
+    "宿州市": ("安徽省", ("宿州", "埇桥", "砀山", "萧县", "灵璧", "泗县")),
+    "六安市": ("安徽省", ("六安", "霍邱", "舒城", "金寨", "霍山", "叶集区", "裕安区", "金安区")),
+}
+PROVINCES = (
+    "北京 天津 上海 重庆 河北 山西 辽宁 吉林 黑龙江 江苏 浙江 安徽 福建 江西 山东 河南 湖北 湖南 广东 "
+    "海南 四川 贵州 云南 陕西 甘肃 青海 台湾 内蒙古 广西 西藏 宁夏 新疆 香港 澳门"
+).split()
+# Other prefecture-level cities a user may ask about; none has a policy in the corpus.
+OTHER_CITIES = (
+    "南京 无锡 徐州 常州 南通 连云港 淮安 盐城 扬州 镇江 泰州 宿迁 合肥 芜湖 蚌埠 淮南 马鞍山 淮北 铜陵 "
+    "安庆 黄山 滁州 阜阳 亳州 池州 宣城 杭州 宁波 温州 嘉兴 湖州 绍兴 金华 台州 广州 深圳 东莞 佛山 珠海 "
+    "成都 武汉 西安 长沙 郑州 济南 青岛 厦门 福州 泉州 大连 沈阳 哈尔滨 长春 石家庄 太原 南昌 昆明 贵阳 "
+    "南宁 海口 兰州 银川 西宁 乌鲁木齐 拉萨 呼和浩特 烟台 潍坊 唐山 保定 洛阳"
+).split()
+_ENGLISH = {
+    "jiangsu": ["江苏省"],
+    "anhui": ["安徽省"],
+    "lu'an": ["六安市"],
+    "luan": ["六安市"],
+    "suzhou": ["苏州市", "宿州市"],  # ambiguous in pinyin
+}
+_DOC_NUMBER = re.compile(r"(?:〔|\[|［|（|\()?((?:19|20)\d{2})?(?:〕|\]|］|）|\))?\s*第?(\d{1,4})\s*号")
+
+
+@dataclass
+class PlaceQuery:
+    cities: list[str] = field(default_factory=list)  # 苏州市…
+    provinces: list[str] = field(default_factory=list)  # 江苏省… named on their own
+    unknown: list[str] = field(default_factory=list)  # places with no policy in the corpus
+    ambiguous: bool = False  # "Suzhou" in Latin letters
+    doc_numbers: list[tuple[str | None, str]] = field(default_factory=list)  # (year, number)
+
+    @property
+    def named(self) -> bool:
+        return bool(self.cities or self.provinces)
+
+
+def detect_places(question: str) -> PlaceQuery:
+    q = PlaceQuery()
+    for city, (_, aliases) in CITY_ALIASES.items():
+        if any(a in question for a in aliases):
+            q.cities.append(city)
+    for prov in PROVINCES:
+        if prov in question:
+            full = prov + ("省" if prov not in _MUNICIPALITIES_AND_REGIONS else "")
+            q.provinces.append(full) if full in _CORPUS_PROVINCES else q.unknown.append(prov)
+    q.unknown += [c for c in OTHER_CITIES if c in question]
+    lowered = question.lower()
+    for word, cities in _ENGLISH.items():
+        if re.search(rf"\b{re.escape(word)}\b", lowered):
+            if word == "suzhou" and not q.cities:
+                q.ambiguous = True
+            for c in cities:
+                target = q.provinces if c.endswith("省") else q.cities
+                if c not in target:
+                    target.append(c)
+    q.doc_numbers = [(m.group(1), m.group(2)) for m in _DOC_NUMBER.finditer(question)]
+    return q
+
+
+_MUNICIPALITIES_AND_REGIONS = {"北京", "天津", "上海", "重庆", "内蒙古", "广西", "西藏", "宁夏", "新疆", "香港", "澳门", "台湾"}
+_CORPUS_PROVINCES = {"江苏省", "安徽省"}
+
+
+def allowed_policies(q: PlaceQuery, policies: list[Policy]) -> list[str] | None:
+    """Ids of the policies a question may be answered from; None = no place restriction."""
+    if q.doc_numbers:
+        by_number = [p.id for p in policies if _matches_doc_number(p, q.doc_numbers)]
+        if by_number:
+            return by_number
+    if not q.named:
+        return None
+    ids = []
+    for p in policies:
+        if p.city and p.city in q.cities:
+            ids.append(p.id)
+        elif p.province in q.provinces:
+            ids.append(p.id)
+        elif p.city is None and any(CITY_ALIASES[c][0] == p.province for c in q.cities):
+            ids.append(p.id)  # a province-wide policy applies in each of its cities
+    return ids
+
+
+def _matches_doc_number(policy: Policy, wanted: list[tuple[str | None, str]]) -> bool:
+    m = re.search(r"〔(\d{4})〕(\d+)号", policy.doc_number)
+    if not m:
+        return False
+    return any(num == m.group(2) and (year is None or year == m.group(1)) for year, num in wanted)
+
+
+def region_of(policy: Policy) -> str:
+    return policy.city or policy.province

@@ -1,0 +1,102 @@
+"""Hybrid clause retrieval: dense (chromadb) + BM25 (jieba tokens), fused by reciprocal rank."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Literal
+
+import bm25s
+import numpy as np
+from langchain_core.embeddings import Embeddings
+
+from assistant.index import ClauseIndex
+from assistant.records import Clause, Policy
+from assistant.tokenize import content_terms, tokenize
+
+Mode = Literal["hybrid", "dense", "bm25"]
+
+
+@dataclass
+class Hit:
+    clause: Clause
+    policy: Policy
+    score: float  # fused score (RRF) or the single retriever's score
+    dense: float | None = None  # cosine similarity
+    bm25: float | None = None
+
+
+def rrf(rankings: list[list[str]], k: int = 60) -> dict[str, float]:
+    """Reciprocal rank fusion of several ranked id lists."""
+    fused: dict[str, float] = {}
+    for ranking in rankings:
+        for rank, cid in enumerate(ranking):
+            fused[cid] = fused.get(cid, 0.0) + 1.0 / (k + rank + 1)
+    return fused
+
+
+class Retriever:
+    def __init__(self, index: ClauseIndex, embeddings: Embeddings, candidate_k: int = 30, rrf_k: int = 60):
+        self.index = index
+        self.embeddings = embeddings
+        self.candidate_k = candidate_k
+        self.rrf_k = rrf_k
+        self._bm25 = bm25s.BM25()
+        self._bm25.index([e.tokens or ["∅"] for e in index.entries], show_progress=False)
+        self._row = {e.clause.id: i for i, e in enumerate(index.entries)}
+
+    def dense(self, query: str, k: int, policy_ids: list[str] | None) -> list[tuple[str, float]]:
+        where = {"policy_id": {"$in": policy_ids}} if policy_ids else None
+        res = self.index.collection.query(
+            query_embeddings=[self.embeddings.embed_query(query)],
+            n_results=min(k, len(self.index.entries)),
+            where=where,
+            include=["distances"],
+        )
+        return [(cid, 1.0 - float(d)) for cid, d in zip(res["ids"][0], res["distances"][0], strict=True)]
+
+    def lexical(self, query: str, k: int, policy_ids: list[str] | None) -> list[tuple[str, float]]:
+        tokens = tokenize(query)
+        if not tokens:
+            return []
+        scores = np.asarray(self._bm25.get_scores(tokens))
+        if policy_ids is not None:
+            allowed = np.array([e.clause.policy_id in policy_ids for e in self.index.entries])
+            scores = np.where(allowed, scores, -1.0)
+        order = np.argsort(-scores)[:k]
+        return [(self.index.entries[i].clause.id, float(scores[i])) for i in order if scores[i] > 0]
+
+    def search(
+        self, query: str, k: int = 5, mode: Mode = "hybrid", policy_ids: list[str] | None = None
+    ) -> list[Hit]:
+        """Top ``k`` clauses for ``query``, optionally only from ``policy_ids``."""
+        if policy_ids is not None and not policy_ids:
+            return []
+        dense = self.dense(query, self.candidate_k, policy_ids) if mode != "bm25" else []
+        lexical = self.lexical(query, self.candidate_k, policy_ids) if mode != "dense" else []
+        dense_map, lex_map = dict(dense), dict(lexical)
+        if mode == "hybrid":
+            scored = rrf([[c for c, _ in dense], [c for c, _ in lexical]], self.rrf_k)
+        else:
+            scored = dense_map if mode == "dense" else lex_map
+        ranked = sorted(scored.items(), key=lambda kv: -kv[1])[:k]
+        hits = []
+        for cid, score in ranked:
+            clause = self.index.by_id[cid]
+            hits.append(Hit(clause, self.index.policy_of(clause), score, dense_map.get(cid), lex_map.get(cid)))
+        return hits
+
+    def dense_similarity(self, query: str, clause_id: str) -> float:
+        """Cosine between the query and one clause (for the support test when BM25 ranked it)."""
+        got = self.index.collection.get(ids=[clause_id], include=["embeddings"])
+        vec = np.asarray(got["embeddings"][0], dtype=float)
+        q = np.asarray(self.embeddings.embed_query(query), dtype=float)
+        return float(vec @ q / (np.linalg.norm(vec) * np.linalg.norm(q) + 1e-12))
+
+
+def coverage(question: str, clause: Clause, policy: Policy) -> float:
+    """Share of the question's content terms that the clause (with its headings) contains."""
+    terms = content_terms(question)
+    if not terms:
+        return 0.0
+    haystack = f"{policy.title}{policy.region}{clause.path}{clause.text}".lower()
+    return sum(1 for t in terms if t in haystack) / len(terms)
