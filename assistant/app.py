@@ -12,11 +12,11 @@ from langchain_core.embeddings import Embeddings
 from assistant import prompts
 from assistant.cleaning import normalize_characters
 from assistant.embeddings import load_embeddings
-from assistant.grounded import compose
+from assistant.grounded import asks_validity, compose
 from assistant.index import ClauseIndex
-from assistant.places import PlaceQuery, allowed_policies, detect_places
-from assistant.records import Answer, Status
-from assistant.retrieval import Hit, Mode, Retriever, coverage
+from assistant.places import PlaceQuery, allowed_policies, detect_places, prefers_province_wide
+from assistant.records import Answer, Policy, Status
+from assistant.retrieval import Hit, Mode, Retriever
 from assistant.settings import Settings
 from assistant.validity import status_as_of
 
@@ -59,30 +59,69 @@ class Assistant:
     def statuses(self, as_of: date) -> dict[str, Status]:
         return {pid: status_as_of(p, as_of) for pid, p in self.index.policies.items()}
 
-    def retrieve(self, question: str, places: PlaceQuery, mode: Mode | None = None) -> list[Hit]:
+    def retrieve(
+        self, question: str, places: PlaceQuery, mode: Mode | None = None, k: int | None = None
+    ) -> list[Hit]:
         """Clauses for the question, restricted to the places/documents it names."""
         mode = mode or self.settings.retrieval_mode
-        allowed = allowed_policies(places, list(self.index.policies.values()))
-        k = self.settings.top_k
+        k = k or self.settings.top_k
         if len(places.cities) > 1 and not places.doc_numbers:
             # a comparison between cities: the best clauses of each city, interleaved
-            per_city = [
-                self.retriever.search(question, k, mode, allowed_policies(PlaceQuery(cities=[c]), self._policies()))
-                for c in places.cities
-            ]
-            merged = [h for rank in range(k) for hits in per_city if rank < len(hits) for h in [hits[rank]]]
-            return merged[: max(k, len(per_city))]
-        return self.retriever.search(question, k, mode, allowed)
+            per_city = [self._search(question, PlaceQuery(cities=[c]), mode, k) for c in places.cities]
+            hits = [hits[rank] for rank in range(k) for hits in per_city if rank < len(hits)]
+        else:
+            hits = self._search(question, places, mode, k)
+        if asks_validity(question):
+            hits = self._validity_first(hits)
+        return hits[: max(k, len(places.cities))]
 
-    def _policies(self):
+    def _search(self, question: str, places: PlaceQuery, mode: Mode, k: int) -> list[Hit]:
+        policies = self._policies()
+        if prefers_province_wide(places):
+            province_wide = [p.id for p in policies if p.city is None and p.province in places.provinces]
+            if province_wide:
+                return self.retriever.search(question, k, mode, province_wide)
+        return self.retriever.search(question, k, mode, allowed_policies(places, policies))
+
+    def _validity_first(self, hits: list[Hit]) -> list[Hit]:
+        """Validity is stated in closing provisions (附则; a draft says so in its 序言): cite those first."""
+        out: list[Hit] = []
+        for hit in hits:
+            if not any(h.policy.id == hit.policy.id for h in out):
+                clause = self._validity_clause(hit.policy.id, hit.clause.id)
+                if clause is not None and clause.id != hit.clause.id:
+                    out.append(Hit(clause, hit.policy, hit.score, hit.dense, hit.bm25))
+            if hit.clause.id not in {h.clause.id for h in out}:
+                out.append(hit)
+        return out
+
+    def _validity_clause(self, policy_id: str, near_clause_id: str):
+        # in a file bundling several documents, the closing provisions of the same part
+        part = near_clause_id.split("/")[1] if re.match(r"p\d+$", near_clause_id.split("/")[1]) else None
+        prefix = f"{policy_id}/{part}/" if part else f"{policy_id}/"
+        for key in ("附则", "序言"):
+            clause = self.index.by_id.get(prefix + key)
+            if clause is not None:
+                return clause
+        return None
+
+    def _policies(self) -> list[Policy]:
         return list(self.index.policies.values())
 
-    def support(self, question: str, hit: Hit) -> Support:
-        dense = hit.dense if hit.dense is not None else self.retriever.dense_similarity(question, hit.clause.id)
-        return Support(coverage(question, hit.clause, hit.policy), dense)
+    def support(self, question: str, hits: list[Hit]) -> Support:
+        """How well the best of the retrieved clauses covers the question."""
+        cov = max(self.retriever.coverage(question, h.clause, h.policy) for h in hits)
+        top = hits[0]
+        dense = top.dense if top.dense is not None else self.retriever.dense_similarity(question, top.clause.id)
+        return Support(cov, dense)
 
-    def is_supported(self, s: Support) -> bool:
-        return s.coverage >= self.settings.refuse_min_coverage or s.dense >= self.settings.refuse_min_dense
+    def is_supported(self, question: str, s: Support, places: PlaceQuery) -> bool:
+        if asks_validity(question) and (places.named or places.doc_numbers):
+            return True  # 「…还有效吗」 about a named policy is answered from its metadata and 附则
+        if not re.search(r"[\u4e00-\u9fff]", question):
+            # no Chinese words to match: only the multilingual dense model can judge
+            return s.dense >= self.settings.refuse_min_dense_latin
+        return s.coverage >= self.settings.refuse_min_coverage
 
     def ask(self, question: str, as_of: date | None = None, mode: Mode | None = None) -> Answer:
         text = normalize_question(question, self.settings.max_question_chars)
@@ -92,8 +131,9 @@ class Assistant:
         if refusal:
             return Answer(question=text, answer=refusal, refused=True)
         hits = self.retrieve(text, places, mode)
-        if not hits or not self.is_supported(self.support(text, hits[0])):
-            return Answer(question=text, answer=prompts.REFUSAL_NO_SUPPORT, refused=True)
+        if not hits or not self.is_supported(text, self.support(text, hits), places):
+            hint = "" if re.search(r"[\u4e00-\u9fff]", text) else prompts.ASK_IN_CHINESE
+            return Answer(question=text, answer=prompts.REFUSAL_NO_SUPPORT + hint, refused=True)
         hits = self._cited(text, hits, places)
         preface = prompts.AMBIGUOUS_SUZHOU if places.ambiguous else ""
         answer, citations = compose(text, hits, self.statuses(as_of), as_of, preface)
@@ -113,9 +153,10 @@ class Assistant:
         """Keep the hits that answer about as well as the best one (all of them for a comparison)."""
         if len(places.cities) > 1:
             return hits
-        top = coverage(question, hits[0].clause, hits[0].policy)
+        cov = [self.retriever.coverage(question, h.clause, h.policy) for h in hits]
         kept = [hits[0]]
-        for h in hits[1:]:
-            if coverage(question, h.clause, h.policy) >= 0.85 * top and (h.dense or 0) >= (hits[0].dense or 0) - 0.03:
+        for h, c in zip(hits[1:], cov[1:], strict=True):
+            same_topic = c >= 0.85 * cov[0] and (h.dense or 0) >= (hits[0].dense or 0) - 0.03
+            if same_topic or (asks_validity(question) and h.policy.id != hits[0].policy.id and c >= 0.85 * cov[0]):
                 kept.append(h)
         return kept

@@ -13,7 +13,11 @@ from assistant.tokenize import content_terms
 _SENTENCE = re.compile(r"[^。；！？\n]+[。；！？]?")
 _AMOUNT = re.compile(r"\d+(?:\.\d+)?\s*(?:万|亿|元|%)|[一二三四五六七八九十百千]+万")
 _ASKS_AMOUNT = re.compile(r"多少|金额|额度|补贴|补助|奖励|奖补|贴息|钱|上限|最高|比例|标准")
-_ASKS_VALIDITY = re.compile(r"有效|失效|过期|到期|截止|废止|生效|施行|实施|还能用|还能申请|期限|征求意见|草案|正式")
+_ASKS_VALIDITY = re.compile(
+    r"有效|失效|过期|到期|截止|废止|生效|施行|还能用|还能申请|还能按|期限|征求意见|草案|正式|为准|按哪个|"
+    r"什么时候(?:开始)?(?:实施|执行)|开始(?:实施|执行)|\b(?:valid|in force|expire[sd]?|draft)\b",
+    re.IGNORECASE,
+)
 QUOTE_WHOLE_BELOW = 90  # characters: a short clause is quoted whole
 
 

@@ -6,7 +6,7 @@ Layout under ``index/``::
     builds/<name>/chroma/    chromadb PersistentClient
     builds/<name>/clauses.jsonl, policies.json, manifest.json
 
-A build writes a fresh folder and only then points CURRENT at it, so a build that fails or is
+A build writes a fresh folder (complete once its manifest is written) and only then points CURRENT at it, so a build that fails or is
 killed part-way leaves the previous index serving. Embeddings of clauses whose text did not
 change are copied from the previous build instead of recomputed (incremental).
 """
@@ -19,6 +19,7 @@ import json
 import os
 import shutil
 import time
+import uuid
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -114,12 +115,11 @@ def build_index(
     model = model_name(embeddings)
     with _build_lock(index_dir):
         previous = _previous_embeddings(index_dir)
-        name = datetime.now(UTC).strftime("%Y%m%dT%H%M%S") + f"-{os.getpid()}"
-        tmp = index_dir / "builds" / f".tmp-{name}"
-        tmp.mkdir(parents=True)
-        embedded = _write_build(tmp, loaded, embeddings, model, previous, progress, batch_size)
-        final = tmp.with_name(name)
-        tmp.rename(final)
+        # a fresh folder per build; it counts as complete once manifest.json is written
+        name = datetime.now(UTC).strftime("%Y%m%dT%H%M%S") + f"-{uuid.uuid4().hex[:8]}"
+        folder = index_dir / "builds" / name
+        folder.mkdir(parents=True)
+        embedded = _write_build(folder, loaded, embeddings, model, previous, progress, batch_size)
         pointer_tmp = index_dir / "CURRENT.tmp"
         pointer_tmp.write_text(name)
         os.replace(pointer_tmp, index_dir / "CURRENT")
@@ -186,10 +186,10 @@ def _write_build(
 
 
 def _prune(index_dir: Path, keep: str) -> None:
-    """Remove half-written builds and all but the newest KEEP_BUILDS complete ones."""
-    builds = index_dir / "builds"
-    complete = sorted(p for p in builds.iterdir() if not p.name.startswith(".") and p.is_dir())
-    stale = [p for p in builds.iterdir() if p.name.startswith(".tmp-")]
+    """Remove half-written builds and all but the newest KEEP_BUILDS complete ones (under the lock)."""
+    folders = sorted(p for p in (index_dir / "builds").iterdir() if p.is_dir())
+    complete = [p for p in folders if (p / "manifest.json").exists()]
+    stale = [p for p in folders if p not in complete and p.name != keep]
     old = [p for p in complete if p.name != keep][: max(0, len(complete) - KEEP_BUILDS)]
     for path in stale + old:
         shutil.rmtree(path, ignore_errors=True)

@@ -25,6 +25,11 @@ OTHER_CITIES = (
     "成都 武汉 西安 长沙 郑州 济南 青岛 厦门 福州 泉州 大连 沈阳 哈尔滨 长春 石家庄 太原 南昌 昆明 贵阳 "
     "南宁 海口 兰州 银川 西宁 乌鲁木齐 拉萨 呼和浩特 烟台 潍坊 唐山 保定 洛阳"
 ).split()
+_ENGLISH_ELSEWHERE = {
+    "beijing": "北京", "shanghai": "上海", "tianjin": "天津", "chongqing": "重庆", "shenzhen": "深圳",
+    "guangzhou": "广州", "hangzhou": "杭州", "nanjing": "南京", "hefei": "合肥", "wuxi": "无锡",
+    "chengdu": "成都", "wuhan": "武汉", "zhejiang": "浙江", "guangdong": "广东", "shandong": "山东",
+}
 _ENGLISH = {
     "jiangsu": ["江苏省"],
     "anhui": ["安徽省"],
@@ -56,7 +61,10 @@ def detect_places(question: str) -> PlaceQuery:
     for prov in PROVINCES:
         if prov in question:
             full = prov + ("省" if prov not in _MUNICIPALITIES_AND_REGIONS else "")
-            q.provinces.append(full) if full in _CORPUS_PROVINCES else q.unknown.append(prov)
+            if full in _CORPUS_PROVINCES:
+                q.provinces.append(full)
+            else:
+                q.unknown.append(prov)
     q.unknown += [c for c in OTHER_CITIES if c in question]
     lowered = question.lower()
     for word, cities in _ENGLISH.items():
@@ -67,6 +75,7 @@ def detect_places(question: str) -> PlaceQuery:
                 target = q.provinces if c.endswith("省") else q.cities
                 if c not in target:
                     target.append(c)
+    q.unknown += [city for word, city in _ENGLISH_ELSEWHERE.items() if re.search(rf"\b{word}\b", lowered)]
     q.doc_numbers = [(m.group(1), m.group(2)) for m in _DOC_NUMBER.finditer(question)]
     return q
 
@@ -101,5 +110,14 @@ def _matches_doc_number(policy: Policy, wanted: list[tuple[str | None, str]]) ->
     return any(num == m.group(2) and (year is None or year == m.group(1)) for year, num in wanted)
 
 
-def region_of(policy: Policy) -> str:
-    return policy.city or policy.province
+def place_terms() -> set[str]:
+    """Every place word the detector knows; they say where, not what, so support tests skip them."""
+    words = {c.removesuffix("市") for c in CITY_ALIASES} | set(PROVINCES) | set(OTHER_CITIES)
+    for _, aliases in CITY_ALIASES.values():
+        words |= set(aliases)
+    return words | {w + suffix for w in list(words) for suffix in ("市", "省", "县", "区")}
+
+
+def prefers_province_wide(q: PlaceQuery) -> bool:
+    """「江苏省…」 without a city: the province's own policies answer first."""
+    return bool(q.provinces) and not q.cities and not q.doc_numbers

@@ -14,6 +14,8 @@ STATUS_NOTES = {
 VALIDITY_LINE = "《{title}》：{window}，截至{as_of}的状态为“{label}”。"
 DISCLAIMER = "以上内容摘自政策原文，具体以发文机关解释为准。"
 
+ASK_IN_CHINESE = "（The policy library is in Chinese; please ask in Chinese, e.g. 「宿州对设备购置有什么奖补？」）"
+
 EMPTY_QUESTION = "问题不能为空，请输入您想咨询的政策问题。"
 TOO_LONG_QUESTION = "问题过长（{n}个字符），请精简到{limit}个字符以内。"
 NO_TEXT_QUESTION = "问题中没有可识别的文字，请用中文描述您的问题。"

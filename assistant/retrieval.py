@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from typing import Literal
 
@@ -10,6 +11,7 @@ import numpy as np
 from langchain_core.embeddings import Embeddings
 
 from assistant.index import ClauseIndex
+from assistant.places import place_terms
 from assistant.records import Clause, Policy
 from assistant.tokenize import content_terms, tokenize
 
@@ -42,7 +44,10 @@ class Retriever:
         self.rrf_k = rrf_k
         self._bm25 = bm25s.BM25()
         self._bm25.index([e.tokens or ["∅"] for e in index.entries], show_progress=False)
-        self._row = {e.clause.id: i for i, e in enumerate(index.entries)}
+        self._idf = _idf_table([e.tokens for e in index.entries])
+        # a term the corpus never uses counts like a middling one: it may be an off-topic subject
+        # (社保) or just a colloquial word (厂子); the rest of the question decides
+        self._unseen_idf = float(np.median(list(self._idf.values()))) if self._idf else 1.0
 
     def dense(self, query: str, k: int, policy_ids: list[str] | None) -> list[tuple[str, float]]:
         where = {"policy_id": {"$in": policy_ids}} if policy_ids else None
@@ -93,10 +98,28 @@ class Retriever:
         return float(vec @ q / (np.linalg.norm(vec) * np.linalg.norm(q) + 1e-12))
 
 
-def coverage(question: str, clause: Clause, policy: Policy) -> float:
-    """Share of the question's content terms that the clause (with its headings) contains."""
-    terms = content_terms(question)
-    if not terms:
-        return 0.0
-    haystack = f"{policy.title}{policy.region}{clause.path}{clause.text}".lower()
-    return sum(1 for t in terms if t in haystack) / len(terms)
+    def coverage(self, question: str, clause: Clause, policy: Policy) -> float:
+        """IDF-weighted share of the question's topic terms that the clause contains.
+
+        Place names are left out (they say where, not what), and a term found in every clause
+        (工业互联网) weighs little, so 「苏州工业互联网企业的个人所得税」 is barely covered by any clause.
+        """
+        terms = {t for t in content_terms(question) - _PLACE_TERMS if not _DOC_NUMBER_PART.match(t)}
+        if not terms:
+            return 0.0
+        haystack = f"{policy.title}{clause.path}{clause.text}".lower()
+        weights = {t: self._idf.get(t, self._unseen_idf) for t in terms}
+        return sum(w for t, w in weights.items() if t in haystack) / sum(weights.values())
+
+
+_PLACE_TERMS = place_terms()
+_DOC_NUMBER_PART = re.compile(r"^(?:苏府办?|\d{2,4})$")
+
+
+def _idf_table(docs: list[list[str]]) -> dict[str, float]:
+    n = len(docs)
+    df: dict[str, int] = {}
+    for tokens in docs:
+        for t in set(tokens):
+            df[t] = df.get(t, 0) + 1
+    return {t: float(np.log((n - d + 0.5) / (d + 0.5) + 1.0)) for t, d in df.items()}

@@ -27,9 +27,13 @@ class Settings(BaseSettings):
     top_k: int = Field(default=3, ge=1, le=20, description="clauses cited in an answer at most")
     candidate_k: int = Field(default=30, ge=5, description="candidates per retriever before fusion")
     rrf_k: int = Field(default=60, ge=1, description="reciprocal-rank-fusion constant")
-    # Calibrated on evals/gold.jsonl (see evals/report.md); below both, the corpus is taken not to answer.
-    refuse_min_coverage: float = Field(default=0.34, description="share of question terms found in top clause")
-    refuse_min_dense: float = Field(default=0.84, description="cosine of the top dense hit")
+    # Calibrated on evals/gold.jsonl (see evals/report.md): below it, the corpus is taken not to answer.
+    refuse_min_coverage: float = Field(
+        default=0.26, description="IDF-weighted share of the question's topic terms found in the top clause"
+    )
+    refuse_min_dense_latin: float = Field(
+        default=0.80, description="cosine of the top dense hit, for questions without Chinese text"
+    )
     max_question_chars: int = Field(default=2000, ge=10)
     as_of: date | None = Field(default=None, description="validity date; None = today")
 

@@ -25,6 +25,13 @@ _STOP = set(
     "哪些 哪个 有 有没有 没有 我 我们 你 您 他们 公司 企业 这个 那个 一个 一下 请问 请 想 要 会 都 也 就 "
     "还 如果 那 这 其 之 等 上 中 下 个 拿 得到 可 能拿 政策 规定 相关 方面 情况".split()
 )
+# Words people wrap a question in; they say nothing about which clause answers it.
+FILLERS = set(
+    "现在 目前 今年 去年 这边 那边 市里 省里 区里 县里 咱 咱们 厂子 小厂 厂 钱 多少钱 能补 能奖 能给 最多 最多能 "
+    "要是 一家 建了 搭个 照着 出了 没 啥 有啥 一样 不同 区别 分别 各 各自 比起来 是不是 具体 怎么样 号文 文对 "
+    "文件 里 文里 那个 这个 这种 这类 现行 什么样 时候 已经 多大 多久".split()
+)
+_NUMBERISH = re.compile(r"^[\d.,%]+$|^[零一二两三四五六七八九十百千万亿]+$")
 _WORD = re.compile(r"[\w\u4e00-\u9fff]")
 
 
@@ -39,5 +46,5 @@ def tokenize(text: str) -> list[str]:
 
 
 def content_terms(text: str) -> set[str]:
-    """Distinct meaningful terms of a question (for the support/coverage test)."""
-    return {t for t in tokenize(text) if len(t) > 1 or t.isdigit()}
+    """Distinct topic terms of a question (for the support test): no fillers, no bare numbers."""
+    return {t for t in tokenize(text) if len(t) > 1 and t not in FILLERS and not _NUMBERISH.match(t)}

@@ -1,0 +1,86 @@
+from datetime import date
+
+import pytest
+
+from assistant import prompts
+from assistant.app import QuestionError, normalize_question
+from assistant.records import Answer
+from assistant.retrieval import rrf
+
+AS_OF = date(2026, 11, 25)
+
+
+def test_rrf_rewards_agreement():
+    fused = rrf([["a", "b", "c"], ["b", "a", "d"]], k=60)
+    assert set(fused) == {"a", "b", "c", "d"}
+    assert fused["a"] == fused["b"] > fused["c"] == fused["d"]
+
+
+@pytest.mark.parametrize("bad", ["", "   ", "\n\t", "\x00\x01", "？？？", "\u200b\u200b"])
+def test_empty_or_textless_questions_get_a_clear_error(bad):
+    with pytest.raises(QuestionError) as exc:
+        normalize_question(bad, 2000)
+    assert str(exc.value) in {prompts.EMPTY_QUESTION, prompts.NO_TEXT_QUESTION}
+
+
+def test_oversized_question_is_rejected_with_its_length():
+    with pytest.raises(QuestionError, match="10000个字符"):
+        normalize_question("补" * 10000, 2000)
+
+
+def test_control_and_full_width_characters_are_normalised():
+    assert normalize_question("宿州\x07设备购置额８００万\u200b元", 2000) == "宿州设备购置额800万元"
+
+
+def test_suzhou_anhui_question_cites_only_suzhou_anhui(fake_assistant):
+    answer = fake_assistant.ask("宿州设备购置额800万元能拿多少奖补？", as_of=AS_OF)
+    assert not answer.refused
+    assert answer.citations and {c.policy_id for c in answer.citations} == {"suzhou-anhui-2021"}
+    assert answer.citations[0].clause_id == "suzhou-anhui-2021/p1/二/¶1"
+    assert "最高100万元" in answer.answer and "[1]" in answer.answer
+
+
+def test_suzhou_jiangsu_question_never_cites_anhui(fake_assistant):
+    answer = fake_assistant.ask("苏州的中小企业上云补贴是多少？", as_of=AS_OF)
+    assert answer.citations
+    assert all(c.region.startswith("江苏省") for c in answer.citations)
+
+
+def test_comparison_cites_each_named_city(fake_assistant):
+    answer = fake_assistant.ask("苏州和宿州对标识解析二级节点的奖励有什么不同？", as_of=AS_OF)
+    assert {c.region for c in answer.citations} >= {"江苏省苏州市", "安徽省宿州市"}
+
+
+def test_expired_and_draft_policies_are_flagged(fake_assistant):
+    answer = fake_assistant.ask("苏府〔2020〕120号的上云补贴还有效吗？", as_of=AS_OF)
+    assert answer.citations[0].status == "expired"
+    assert "已失效" in answer.answer and "2023年12月31日" in answer.answer
+    draft = fake_assistant.ask("六安市对两化融合贯标企业奖补多少？", as_of=AS_OF)
+    assert draft.citations[0].status == "draft" and "征求意见稿" in draft.answer
+
+
+def test_status_follows_the_as_of_date(fake_assistant):
+    answer = fake_assistant.ask("苏府〔2020〕120号的上云补贴是多少？", as_of=date(2022, 6, 1))
+    assert answer.citations[0].status == "in_force" and "现行有效" in answer.answer
+
+
+def test_unknown_place_is_refused(fake_assistant):
+    answer = fake_assistant.ask("北京市工业互联网平台有什么奖励？", as_of=AS_OF)
+    assert answer.refused and answer.answer.startswith(prompts.NOT_FOUND) and "北京" in answer.answer
+    assert answer.citations == []
+
+
+def test_unknown_document_number_is_refused(fake_assistant):
+    answer = fake_assistant.ask("苏府〔2019〕88号说了什么？", as_of=AS_OF)
+    assert answer.refused and "88号" in answer.answer
+
+
+def test_answer_contract_round_trips_as_json(fake_assistant):
+    answer = fake_assistant.ask("江苏省对新入选国家级双跨平台奖励多少？", as_of=AS_OF)
+    data = answer.model_dump(mode="json")
+    assert set(data) == {"question", "answer", "refused", "citations", "calculations"}
+    assert set(data["citations"][0]) == {
+        "n", "clause_id", "policy_id", "policy_title", "doc_number", "region", "clause_path", "text", "status",
+    }
+    assert Answer.model_validate_json(answer.model_dump_json()) == answer
+    assert data["citations"][0]["doc_number"] is None  # the provincial text prints no 文号
