@@ -12,7 +12,7 @@ from langchain_core.embeddings import Embeddings
 from assistant import prompts
 from assistant.cleaning import normalize_characters
 from assistant.embeddings import load_embeddings
-from assistant.grounded import asks_validity, compose
+from assistant.grounded import asks_amount, asks_validity, compose, states_amount
 from assistant.index import ClauseIndex
 from assistant.places import PlaceQuery, allowed_policies, detect_places, prefers_province_wide
 from assistant.records import Answer, Policy, Status
@@ -65,14 +65,18 @@ class Assistant:
         """Clauses for the question, restricted to the places/documents it names."""
         mode = mode or self.settings.retrieval_mode
         k = k or self.settings.top_k
+        depth = max(k, 5)  # look a little deeper than we cite, so reordering below can promote
         if len(places.cities) > 1 and not places.doc_numbers:
             # a comparison between cities: the best clauses of each city, interleaved
             per_city = [self._search(question, PlaceQuery(cities=[c]), mode, k) for c in places.cities]
             hits = [hits[rank] for rank in range(k) for hits in per_city if rank < len(hits)]
         else:
-            hits = self._search(question, places, mode, k)
+            hits = self._search(question, places, mode, depth)
         if asks_validity(question):
             hits = self._validity_first(hits)
+        elif asks_amount(question) and len(places.cities) <= 1:
+            # 「能拿多少」 is answered by a clause that states an amount; stable, so ranks otherwise hold
+            hits = sorted(hits, key=lambda h: not states_amount(h.clause.text))
         return hits[: max(k, len(places.cities))]
 
     def _search(self, question: str, places: PlaceQuery, mode: Mode, k: int) -> list[Hit]:
@@ -136,15 +140,15 @@ class Assistant:
             return Answer(question=text, answer=prompts.REFUSAL_NO_SUPPORT + hint, refused=True)
         hits = self._cited(text, hits, places)
         preface = prompts.AMBIGUOUS_SUZHOU if places.ambiguous else ""
-        answer, citations = compose(text, hits, self.statuses(as_of), as_of, preface)
+        answer, citations = compose(text, hits, self.statuses(as_of), as_of, preface, self.retriever.term_weight)
         return Answer(question=text, answer=answer, refused=False, citations=citations)
 
     def _place_refusal(self, places: PlaceQuery) -> str | None:
         policies = self._policies()
-        if places.doc_numbers and not allowed_policies(PlaceQuery(doc_numbers=places.doc_numbers), policies):
-            if not places.named:
-                year, number = places.doc_numbers[0]
-                return prompts.REFUSAL_UNKNOWN_DOC.format(number=f"〔{year}〕{number}号" if year else f"{number}号")
+        unknown_doc = places.doc_numbers and not allowed_policies(PlaceQuery(doc_numbers=places.doc_numbers), policies)
+        if unknown_doc and not places.named:
+            year, number = places.doc_numbers[0]
+            return prompts.REFUSAL_UNKNOWN_DOC.format(number=f"〔{year}〕{number}号" if year else f"{number}号")
         if places.unknown and not places.named:
             return prompts.REFUSAL_UNKNOWN_PLACE.format(places="、".join(places.unknown))
         return None

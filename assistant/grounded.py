@@ -3,49 +3,86 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from datetime import date
 
 from assistant import prompts
+from assistant.cleaning import MARKER
 from assistant.records import STATUS_LABELS, Citation, Policy, Status
 from assistant.retrieval import Hit
 from assistant.tokenize import content_terms
 
 _SENTENCE = re.compile(r"[^。；！？\n]+[。；！？]?")
 _AMOUNT = re.compile(r"\d+(?:\.\d+)?\s*(?:万|亿|元|%)|[一二三四五六七八九十百千]+万")
-_ASKS_AMOUNT = re.compile(r"多少|金额|额度|补贴|补助|奖励|奖补|贴息|钱|上限|最高|比例|标准")
+# asks for money (not a count such as 多少家/多少次)
+_ASKS_AMOUNT = re.compile(r"钱|怎么[补奖]|如何[补奖]|金额|额度|补贴|补助|奖励|奖补|贴息|上限|最高|比例|能拿|能补|[补奖给]多少|多少万|资助|支持多少")
 _ASKS_VALIDITY = re.compile(
     r"有效|失效|过期|到期|截止|废止|生效|施行|还能用|还能申请|还能按|期限|征求意见|草案|正式|为准|按哪个|"
     r"什么时候(?:开始)?(?:实施|执行)|开始(?:实施|执行)|\b(?:valid|in force|expire[sd]?|draft)\b",
     re.IGNORECASE,
 )
-QUOTE_WHOLE_BELOW = 90  # characters: a short clause is quoted whole
+QUOTE_WHOLE_BELOW = 160  # characters: a short clause is quoted whole
 
 
 def cn_date(d: date) -> str:
     return f"{d.year}年{d.month}月{d.day}日"
 
 
+def asks_amount(question: str) -> bool:
+    return bool(_ASKS_AMOUNT.search(question))
+
+
+def states_amount(text: str) -> bool:
+    return bool(_AMOUNT.search(text))
+
+
 def asks_validity(question: str) -> bool:
     return bool(_ASKS_VALIDITY.search(question))
 
 
-def select_sentences(question: str, text: str, limit: int = 2) -> str:
-    """The clause sentences that share most terms with the question, in document order."""
-    body = text.split("\n", 1)[1] if "\n" in text and len(text.split("\n", 1)[0]) <= 40 else text
+def select_sentences(
+    question: str, text: str, weight: Callable[[str], float] = lambda _t: 1.0, limit: int = 3
+) -> str:
+    """The clause sentences that answer the question, in document order (a short clause: all of it)."""
+    first, _, rest = text.partition("\n")
+    body = rest if rest and len(first) <= 40 else text  # drop a heading line of its own
     if len(body) <= QUOTE_WHOLE_BELOW:
         return body.replace("\n", "")
-    sentences = [s.strip() for s in _SENTENCE.findall(body) if s.strip()]
+    sentences = [s.strip() for s in _SENTENCE.findall(body.replace("\n", "")) if s.strip()]
+    if len(sentences) > 1 and MARKER.match(sentences[0]) and len(sentences[0]) <= 40:
+        sentences = sentences[1:]  # the clause heading; the citation's path already shows it
     terms = content_terms(question)
     wants_amount = bool(_ASKS_AMOUNT.search(question))
 
-    def score(s: str) -> float:
-        hits = sum(1 for t in terms if t in s.lower())
-        return hits + (0.5 if wants_amount and _AMOUNT.search(s) else 0.0)
+    total = sum(weight(t) for t in terms) or 1.0
 
-    scored = [(score(s), i) for i, s in enumerate(sentences)]
-    best = sorted((x for x in scored if x[0] > 0), key=lambda x: (-x[0], x[1]))[:limit]
-    chosen = sorted(i for _, i in best) or [0]
-    return "……".join(sentences[i] for i in chosen)
+    def score(s: str) -> float:
+        covered = sum(weight(t) for t in terms if t in s.lower()) / total
+        return covered + (0.5 if wants_amount and _AMOUNT.search(s) else 0.0)
+
+    scored = [score(s) for s in sentences]
+    best = max(scored)
+    if best <= 0:
+        return sentences[0]
+    # every sentence nearly as relevant as the best one: 「有哪些奖励」 lists all the awards
+    chosen = sorted(sorted(range(len(sentences)), key=lambda i: -scored[i])[:limit])
+    chosen = [i for i in chosen if scored[i] >= 0.6 * best]
+    if wants_amount:
+        # 「实行定向云券政策…」 names the measure; the next sentence usually states the amount
+        chosen = sorted(set(chosen) | {i + 1 for i in chosen if i + 1 < len(sentences)
+                                       and not _AMOUNT.search(sentences[i]) and _AMOUNT.search(sentences[i + 1])})
+    return "……".join(_join_runs(sentences, chosen))
+
+
+def _join_runs(sentences: list[str], chosen: list[int]) -> list[str]:
+    """Adjacent chosen sentences are quoted together; gaps between them become 「……」."""
+    runs: list[list[int]] = []
+    for i in chosen:
+        if runs and runs[-1][-1] == i - 1:
+            runs[-1].append(i)
+        else:
+            runs.append([i])
+    return ["".join(sentences[i] for i in run) for run in runs]
 
 
 def validity_window(policy: Policy) -> str:
@@ -82,7 +119,12 @@ def make_citation(n: int, hit: Hit, status: Status) -> Citation:
 
 
 def compose(
-    question: str, hits: list[Hit], statuses: dict[str, Status], as_of: date, preface: str = ""
+    question: str,
+    hits: list[Hit],
+    statuses: dict[str, Status],
+    as_of: date,
+    preface: str = "",
+    weight: Callable[[str], float] = lambda _t: 1.0,
 ) -> tuple[str, list[Citation]]:
     """Answer text quoting each hit, marked [n], with the citations it refers to."""
     citations = [make_citation(n, h, statuses[h.policy.id]) for n, h in enumerate(hits, start=1)]
@@ -90,7 +132,7 @@ def compose(
     lines.append(prompts.ANSWER_INTRO)
     for c, hit in zip(citations, hits, strict=True):
         source = "，".join(x for x in (c.doc_number, c.region, STATUS_LABELS[c.status]) if x)
-        quote = select_sentences(question, hit.clause.text)
+        quote = select_sentences(question, hit.clause.text, weight)
         line = f"{c.n}. 《{c.policy_title}》（{source}）{c.clause_path}：“{quote}”[{c.n}]"
         note = status_note(hit.policy, c.status)
         lines.append(line + (f" {note}" if note else ""))

@@ -167,7 +167,7 @@ def _write_build(
             metadatas=[{"policy_id": rows[i][0].id, "text_hash": hashes[i]} for i in part],
         )
     with open(folder / "clauses.jsonl", "w", encoding="utf-8") as fh:
-        for policy, clause, text in rows:
+        for _, clause, text in rows:
             record = clause.model_dump() | {"tokens": tokenize(text)}
             fh.write(json.dumps(record, ensure_ascii=False) + "\n")
     policies = [lp.policy.model_dump(mode="json") for lp in loaded]

@@ -94,9 +94,7 @@ def allowed_policies(q: PlaceQuery, policies: list[Policy]) -> list[str] | None:
         return None
     ids = []
     for p in policies:
-        if p.city and p.city in q.cities:
-            ids.append(p.id)
-        elif p.province in q.provinces:
+        if p.city and p.city in q.cities or p.province in q.provinces:
             ids.append(p.id)
         elif p.city is None and any(CITY_ALIASES[c][0] == p.province for c in q.cities):
             ids.append(p.id)  # a province-wide policy applies in each of its cities

@@ -98,6 +98,10 @@ class Retriever:
         return float(vec @ q / (np.linalg.norm(vec) * np.linalg.norm(q) + 1e-12))
 
 
+    def term_weight(self, term: str) -> float:
+        """IDF of a term in the clause corpus (a term it never uses counts as a middling one)."""
+        return self._idf.get(term, self._unseen_idf)
+
     def coverage(self, question: str, clause: Clause, policy: Policy) -> float:
         """IDF-weighted share of the question's topic terms that the clause contains.
 
@@ -108,7 +112,7 @@ class Retriever:
         if not terms:
             return 0.0
         haystack = f"{policy.title}{clause.path}{clause.text}".lower()
-        weights = {t: self._idf.get(t, self._unseen_idf) for t in terms}
+        weights = {t: self.term_weight(t) for t in terms}
         return sum(w for t, w in weights.items() if t in haystack) / sum(weights.values())
 
 
