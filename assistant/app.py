@@ -54,7 +54,9 @@ class Assistant:
         self.settings = settings or Settings()
         self.embeddings = embeddings or load_embeddings(self.settings.embedding_model)
         self.index = index or ClauseIndex.open(self.settings.index_dir, self.settings.embedding_model)
-        self.retriever = Retriever(self.index, self.embeddings, self.settings.candidate_k, self.settings.rrf_k)
+        self.retriever = Retriever(
+            self.index, self.embeddings, self.settings.candidate_k, self.settings.rrf_k
+        )
 
     def statuses(self, as_of: date) -> dict[str, Status]:
         return {pid: status_as_of(p, as_of) for pid, p in self.index.policies.items()}
@@ -116,7 +118,9 @@ class Assistant:
         """How well the best of the retrieved clauses covers the question."""
         cov = max(self.retriever.coverage(question, h.clause, h.policy) for h in hits)
         top = hits[0]
-        dense = top.dense if top.dense is not None else self.retriever.dense_similarity(question, top.clause.id)
+        dense = (
+            top.dense if top.dense is not None else self.retriever.dense_similarity(question, top.clause.id)
+        )
         return Support(cov, dense)
 
     def is_supported(self, question: str, s: Support, places: PlaceQuery) -> bool:
@@ -140,15 +144,21 @@ class Assistant:
             return Answer(question=text, answer=prompts.REFUSAL_NO_SUPPORT + hint, refused=True)
         hits = self._cited(text, hits, places)
         preface = prompts.AMBIGUOUS_SUZHOU if places.ambiguous else ""
-        answer, citations = compose(text, hits, self.statuses(as_of), as_of, preface, self.retriever.term_weight)
+        answer, citations = compose(
+            text, hits, self.statuses(as_of), as_of, preface, self.retriever.term_weight
+        )
         return Answer(question=text, answer=answer, refused=False, citations=citations)
 
     def _place_refusal(self, places: PlaceQuery) -> str | None:
         policies = self._policies()
-        unknown_doc = places.doc_numbers and not allowed_policies(PlaceQuery(doc_numbers=places.doc_numbers), policies)
+        unknown_doc = places.doc_numbers and not allowed_policies(
+            PlaceQuery(doc_numbers=places.doc_numbers), policies
+        )
         if unknown_doc and not places.named:
             year, number = places.doc_numbers[0]
-            return prompts.REFUSAL_UNKNOWN_DOC.format(number=f"〔{year}〕{number}号" if year else f"{number}号")
+            return prompts.REFUSAL_UNKNOWN_DOC.format(
+                number=f"〔{year}〕{number}号" if year else f"{number}号"
+            )
         if places.unknown and not places.named:
             return prompts.REFUSAL_UNKNOWN_PLACE.format(places="、".join(places.unknown))
         return None
@@ -161,6 +171,8 @@ class Assistant:
         kept = [hits[0]]
         for h, c in zip(hits[1:], cov[1:], strict=True):
             same_topic = c >= 0.85 * cov[0] and (h.dense or 0) >= (hits[0].dense or 0) - 0.03
-            if same_topic or (asks_validity(question) and h.policy.id != hits[0].policy.id and c >= 0.85 * cov[0]):
+            if same_topic or (
+                asks_validity(question) and h.policy.id != hits[0].policy.id and c >= 0.85 * cov[0]
+            ):
                 kept.append(h)
         return kept

@@ -54,7 +54,7 @@ def parse_marker(paragraph: str, dash_count: int = 0) -> Marker | None:
         m = pattern.match(paragraph)
         if not m:
             continue
-        rest = paragraph[m.end():].strip()
+        rest = paragraph[m.end() :].strip()
         title = re.split(r"[。；：]", rest, maxsplit=1)[0]
         head = paragraph[: m.end()].strip()
         if style == "dash":
@@ -72,7 +72,7 @@ def parse_marker(paragraph: str, dash_count: int = 0) -> Marker | None:
 
 def _is_title_only(paragraph: str, marker: Marker) -> bool:
     """「一、工作目标」 or 「（一）指导思想。」: a heading with no text of its own."""
-    body = paragraph[len(marker.label):].strip("。 ")
+    body = paragraph[len(marker.label) :].strip("。 ")
     return not body and len(paragraph) <= 40
 
 
@@ -170,7 +170,12 @@ def _place(stack: list[Marker], marker: Marker) -> list[Marker]:
         return [*stack[: styles.index(marker.style)], marker]
     top = stack[-1] if stack else None
     # 「（一）指导思想 … （2）发展目标」: a misprinted number that continues its sibling sequence.
-    if top and top.style.startswith("paren") and marker.style.startswith("paren") and marker.value == top.value + 1:
+    if (
+        top
+        and top.style.startswith("paren")
+        and marker.style.startswith("paren")
+        and marker.value == top.value + 1
+    ):
         return [*stack[:-1], marker]
     return [*stack, marker]
 

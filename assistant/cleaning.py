@@ -52,7 +52,9 @@ def normalize_characters(text: str) -> str:
 def normalize_line(line: str) -> str:
     """Drop spaces next to Chinese text (``最高 500万元`` → ``最高500万元``) and fix bracket widths."""
     line = _SPACE_NEAR_CJK.sub("", line.strip())
-    line = _ASCII_PARENS.sub(lambda m: f"（{m.group(1)}）" if _wants_fullwidth(m.group(1)) else m.group(0), line)
+    line = _ASCII_PARENS.sub(
+        lambda m: f"（{m.group(1)}）" if _wants_fullwidth(m.group(1)) else m.group(0), line
+    )
     return _SPACE_NEAR_CJK.sub("", line)
 
 

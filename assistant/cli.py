@@ -17,8 +17,11 @@ from assistant.embeddings import EmbeddingError, load_embeddings
 from assistant.index import IndexError_, build_index
 from assistant.settings import Settings
 
-app = typer.Typer(help="政策助手 policy-assistant: cited answers from industrial-internet support policies.",
-                  no_args_is_help=True, add_completion=False)
+app = typer.Typer(
+    help="政策助手 policy-assistant: cited answers from industrial-internet support policies.",
+    no_args_is_help=True,
+    add_completion=False,
+)
 index_app = typer.Typer(help="Build the clause index.", no_args_is_help=True)
 corpus_app = typer.Typer(help="Inspect the policy corpus.", no_args_is_help=True)
 app.add_typer(index_app, name="index")
@@ -56,12 +59,18 @@ def index_build(
         load_corpus(settings.corpus_dir)  # fail on a bad file before loading any model
         embeddings = load_embeddings(settings.embedding_model)
         with Progress(
-            TextColumn("[bold]embedding clauses"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
-            console=err, transient=False,
+            TextColumn("[bold]embedding clauses"),
+            BarColumn(),
+            MofNCompleteColumn(),
+            TimeElapsedColumn(),
+            console=err,
+            transient=False,
         ) as bar:
             task = bar.add_task("embed", total=None)
             report = build_index(
-                settings.corpus_dir, settings.index_dir, embeddings,
+                settings.corpus_dir,
+                settings.index_dir,
+                embeddings,
                 progress=lambda done, total: bar.update(task, completed=done, total=total),
             )
     except (CorpusError, EmbeddingError, IndexError_) as exc:
@@ -83,7 +92,9 @@ def _assistant(settings: Settings):
 
 @app.command()
 def ask(
-    question: Annotated[str | None, typer.Argument(help="问题，例如「宿州设备购置额800万元能拿多少奖补？」")] = None,
+    question: Annotated[
+        str | None, typer.Argument(help="问题，例如「宿州设备购置额800万元能拿多少奖补？」")
+    ] = None,
     as_json: Annotated[bool, typer.Option("--json", help="print the answer contract as JSON")] = False,
     jsonl: Annotated[Path | None, typer.Option("--jsonl", help="file with one question per line")] = None,
     as_of: AsOf = None,
@@ -117,14 +128,18 @@ def ask(
         return
     print(answer.answer)
     for c in answer.citations:
-        print(f"\n[{c.n}] {c.policy_title}（{c.doc_number or '无文号'}，{c.region}）{c.clause_path}\n    {c.text}")
+        print(
+            f"\n[{c.n}] {c.policy_title}（{c.doc_number or '无文号'}，{c.region}）{c.clause_path}\n    {c.text}"
+        )
 
 
 @app.command("eval")
 def evaluate(
     gold: Annotated[Path, typer.Option(help="gold Q&A set")] = Path("evals/gold.jsonl"),
     report: Annotated[Path, typer.Option(help="markdown report to write")] = Path("evals/report.md"),
-    check: Annotated[bool, typer.Option("--check", help="exit 1 when a metric is below evals/floors.toml")] = False,
+    check: Annotated[
+        bool, typer.Option("--check", help="exit 1 when a metric is below evals/floors.toml")
+    ] = False,
 ) -> None:
     """Run the gold set: retrieval hit@k/MRR per mode, answer facts, refusals; write the report."""
     from assistant.evaluation import check_floors, load_gold, run_eval, write_report
@@ -153,7 +168,9 @@ def corpus_check(corpus: Annotated[Path | None, typer.Option(help="corpus folder
 
 
 @corpus_app.command("show")
-def corpus_show(policy_id: str, corpus: Annotated[Path | None, typer.Option(help="corpus folder")] = None) -> None:
+def corpus_show(
+    policy_id: str, corpus: Annotated[Path | None, typer.Option(help="corpus folder")] = None
+) -> None:
     """Print one policy's clauses (id, path, cleaned text)."""
     try:
         loaded = {lp.policy.id: lp for lp in load_corpus(corpus or Settings().corpus_dir)}

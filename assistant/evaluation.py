@@ -116,8 +116,13 @@ def evaluate_item(assistant: Assistant, item: GoldItem) -> ItemResult:
     support = assistant.support(item.question, top) if top else None
     facts_ok = not answer.refused and all(f in answer.answer for f in item.answer_facts)
     return ItemResult(
-        item, ranks, answer.refused, facts_ok,
-        support.coverage if support else 0.0, support.dense if support else 0.0, answer.answer,
+        item,
+        ranks,
+        answer.refused,
+        facts_ok,
+        support.coverage if support else 0.0,
+        support.dense if support else 0.0,
+        answer.answer,
     )
 
 
@@ -148,8 +153,9 @@ def naive_baseline(assistant: Assistant, gold: list[GoldItem]) -> dict[str, Retr
 
     from assistant.corpus import load_corpus
 
-    splitter = RecursiveCharacterTextSplitter(chunk_size=250, chunk_overlap=0,
-                                              separators=["\n\n", "\n", "。", "；", "，", ""])
+    splitter = RecursiveCharacterTextSplitter(
+        chunk_size=250, chunk_overlap=0, separators=["\n\n", "\n", "。", "；", "，", ""]
+    )
     windows: list[str] = []
     for lp in load_corpus(assistant.settings.corpus_dir):
         windows += splitter.split_text(lp.text)
@@ -164,7 +170,12 @@ def naive_baseline(assistant: Assistant, gold: list[GoldItem]) -> dict[str, Retr
             q = np.asarray(assistant.embeddings.embed_query(g.question))
             top = np.argsort(-(matrix @ q))[:10]
             gold_texts = [texts[c].text for c in g.gold_clauses if c in texts]
-            ranks.append(next((i for i, w in enumerate(top, 1) if any(_overlaps(windows[w], t) for t in gold_texts)), None))
+            ranks.append(
+                next(
+                    (i for i, w in enumerate(top, 1) if any(_overlaps(windows[w], t) for t in gold_texts)),
+                    None,
+                )
+            )
         out[split] = _scores(ranks)
     return out
 
@@ -175,29 +186,53 @@ def _overlaps(window: str, clause_text: str) -> bool:
 
 
 def write_report(results: EvalResults, path: Path) -> None:
-    lines = ["# Gold-set evaluation", "", f"Validity as of {EVAL_AS_OF} unless a question sets its own date.", ""]
+    lines = [
+        "# Gold-set evaluation",
+        "",
+        f"Validity as of {EVAL_AS_OF} unless a question sets its own date.",
+        "",
+    ]
     kinds: dict[str, int] = {}
     for r in results.items:
         kinds[r.item.kind] = kinds.get(r.item.kind, 0) + 1
-    lines += [f"Questions: {len(results.items)} ({', '.join(f'{k} {v}' for k, v in sorted(kinds.items()))}).", ""]
-    lines += ["## Retrieval of the gold clause", "",
-              "| split | mode | n | hit@1 | hit@3 | hit@5 | MRR |", "|---|---|---|---|---|---|---|"]
+    lines += [
+        f"Questions: {len(results.items)} ({', '.join(f'{k} {v}' for k, v in sorted(kinds.items()))}).",
+        "",
+    ]
+    lines += [
+        "## Retrieval of the gold clause",
+        "",
+        "| split | mode | n | hit@1 | hit@3 | hit@5 | MRR |",
+        "|---|---|---|---|---|---|---|",
+    ]
     for split, by_mode in results.retrieval.items():
-        rows = list(by_mode.items()) + ([("naive baseline (250-char windows, dense)", results.baseline[split])]
-                                        if split in results.baseline else [])
+        rows = list(by_mode.items()) + (
+            [("naive baseline (250-char windows, dense)", results.baseline[split])]
+            if split in results.baseline
+            else []
+        )
         for mode, s in rows:
-            lines.append(f"| {split} | {mode} | {s.n} | {s.hit1:.3f} | {s.hit3:.3f} | {s.hit5:.3f} | {s.mrr:.3f} |")
-    lines += ["", "## Answers (grounded, `--llm none`)", "",
-              f"- answer-fact accuracy (answerable, non-calculation): {results.fact_accuracy:.3f}",
-              f"- refusal accuracy (all questions): {results.refusal_accuracy:.3f}",
-              f"- mean time per gold question (3 retrievals + answer): {results.latency_ms['eval_item']:.0f} ms", ""]
+            lines.append(
+                f"| {split} | {mode} | {s.n} | {s.hit1:.3f} | {s.hit3:.3f} | {s.hit5:.3f} | {s.mrr:.3f} |"
+            )
+    lines += [
+        "",
+        "## Answers (grounded, `--llm none`)",
+        "",
+        f"- answer-fact accuracy (answerable, non-calculation): {results.fact_accuracy:.3f}",
+        f"- refusal accuracy (all questions): {results.refusal_accuracy:.3f}",
+        f"- mean time per gold question (3 retrievals + answer): {results.latency_ms['eval_item']:.0f} ms",
+        "",
+    ]
     lines += _support_table(results)
     failures = [r for r in results.items if _failed(r)]
     lines += ["", f"## Misses ({len(failures)})", ""]
     for r in failures:
         missing = [f for f in r.item.answer_facts if f not in r.answer]
-        lines.append(f"- {r.item.id} [{r.item.kind}] {r.item.question} — hybrid rank {r.ranks['hybrid']}, "
-                     f"refused {r.refused} (gold {r.item.refuse})" + (f", missing {missing}" if missing else ""))
+        lines.append(
+            f"- {r.item.id} [{r.item.kind}] {r.item.question} — hybrid rank {r.ranks['hybrid']}, "
+            f"refused {r.refused} (gold {r.item.refuse})" + (f", missing {missing}" if missing else "")
+        )
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")
 
 
@@ -211,15 +246,23 @@ def _failed(r: ItemResult) -> bool:
 
 def _support_table(results: EvalResults) -> list[str]:
     """How answerable and unanswerable questions separate on the refusal features (for calibration)."""
-    rows = ["## Refusal calibration (top hybrid hit)", "", "| questions | n | coverage min / median | dense min / median / max |",
-            "|---|---|---|---|"]
-    for label, group in (("answerable", [r for r in results.items if not r.item.refuse]),
-                         ("unanswerable", [r for r in results.items if r.item.refuse])):
+    rows = [
+        "## Refusal calibration (top hybrid hit)",
+        "",
+        "| questions | n | coverage min / median | dense min / median / max |",
+        "|---|---|---|---|",
+    ]
+    for label, group in (
+        ("answerable", [r for r in results.items if not r.item.refuse]),
+        ("unanswerable", [r for r in results.items if r.item.refuse]),
+    ):
         if group:
             cov = [r.coverage for r in group]
             den = [r.dense for r in group]
-            rows.append(f"| {label} | {len(group)} | {min(cov):.2f} / {statistics.median(cov):.2f} | "
-                        f"{min(den):.3f} / {statistics.median(den):.3f} / {max(den):.3f} |")
+            rows.append(
+                f"| {label} | {len(group)} | {min(cov):.2f} / {statistics.median(cov):.2f} | "
+                f"{min(den):.3f} / {statistics.median(den):.3f} / {max(den):.3f} |"
+            )
     return rows
 
 
@@ -228,7 +271,10 @@ def check_floors(results: EvalResults, floors_path: Path) -> list[str]:
     floors = tomllib.loads(floors_path.read_text(encoding="utf-8"))
     hybrid = results.retrieval["all"]["hybrid"]
     actual = {
-        "hybrid_hit1": hybrid.hit1, "hybrid_hit3": hybrid.hit3, "hybrid_mrr": hybrid.mrr,
-        "answer_fact_accuracy": results.fact_accuracy, "refusal_accuracy": results.refusal_accuracy,
+        "hybrid_hit1": hybrid.hit1,
+        "hybrid_hit3": hybrid.hit3,
+        "hybrid_mrr": hybrid.mrr,
+        "answer_fact_accuracy": results.fact_accuracy,
+        "refusal_accuracy": results.refusal_accuracy,
     }
     return [f"{k} = {actual[k]:.3f} < {v}" for k, v in floors.items() if k in actual and actual[k] < v]

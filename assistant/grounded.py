@@ -15,7 +15,9 @@ from assistant.tokenize import content_terms
 _SENTENCE = re.compile(r"[^。；！？\n]+[。；！？]?")
 _AMOUNT = re.compile(r"\d+(?:\.\d+)?\s*(?:万|亿|元|%)|[一二三四五六七八九十百千]+万")
 # asks for money (not a count such as 多少家/多少次)
-_ASKS_AMOUNT = re.compile(r"钱|怎么[补奖]|如何[补奖]|金额|额度|补贴|补助|奖励|奖补|贴息|上限|最高|比例|能拿|能补|[补奖给]多少|多少万|资助|支持多少")
+_ASKS_AMOUNT = re.compile(
+    r"钱|怎么[补奖]|如何[补奖]|金额|额度|补贴|补助|奖励|奖补|贴息|上限|最高|比例|能拿|能补|[补奖给]多少|多少万|资助|支持多少"
+)
 _ASKS_VALIDITY = re.compile(
     r"有效|失效|过期|到期|截止|废止|生效|施行|还能用|还能申请|还能按|期限|征求意见|草案|正式|为准|按哪个|"
     r"什么时候(?:开始)?(?:实施|执行)|开始(?:实施|执行)|\b(?:valid|in force|expire[sd]?|draft)\b",
@@ -69,8 +71,16 @@ def select_sentences(
     chosen = [i for i in chosen if scored[i] >= 0.6 * best]
     if wants_amount:
         # 「实行定向云券政策…」 names the measure; the next sentence usually states the amount
-        chosen = sorted(set(chosen) | {i + 1 for i in chosen if i + 1 < len(sentences)
-                                       and not _AMOUNT.search(sentences[i]) and _AMOUNT.search(sentences[i + 1])})
+        chosen = sorted(
+            set(chosen)
+            | {
+                i + 1
+                for i in chosen
+                if i + 1 < len(sentences)
+                and not _AMOUNT.search(sentences[i])
+                and _AMOUNT.search(sentences[i + 1])
+            }
+        )
     return "……".join(_join_runs(sentences, chosen))
 
 

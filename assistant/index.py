@@ -171,7 +171,9 @@ def _write_build(
             record = clause.model_dump() | {"tokens": tokenize(text)}
             fh.write(json.dumps(record, ensure_ascii=False) + "\n")
     policies = [lp.policy.model_dump(mode="json") for lp in loaded]
-    (folder / "policies.json").write_text(json.dumps(policies, ensure_ascii=False, indent=1), encoding="utf-8")
+    (folder / "policies.json").write_text(
+        json.dumps(policies, ensure_ascii=False, indent=1), encoding="utf-8"
+    )
     manifest = {
         "format": FORMAT_VERSION,
         "embedding_model": model,
@@ -181,7 +183,9 @@ def _write_build(
         "clauses": len(rows),
     }
     # manifest last: its presence marks a complete build
-    (folder / "manifest.json").write_text(json.dumps(manifest, ensure_ascii=False, indent=1), encoding="utf-8")
+    (folder / "manifest.json").write_text(
+        json.dumps(manifest, ensure_ascii=False, indent=1), encoding="utf-8"
+    )
     return len(todo)
 
 

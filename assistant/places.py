@@ -10,7 +10,10 @@ from assistant.records import Policy
 # Cities with policies in the corpus, and the county-level places inside them.
 # Short district names that occur inside ordinary words (金安 in 资金安全) are left out on purpose.
 CITY_ALIASES: dict[str, tuple[str, tuple[str, ...]]] = {
-    "苏州市": ("江苏省", ("苏州", "姑苏", "吴中区", "相城", "吴江", "昆山", "常熟", "张家港", "太仓", "虎丘区")),
+    "苏州市": (
+        "江苏省",
+        ("苏州", "姑苏", "吴中区", "相城", "吴江", "昆山", "常熟", "张家港", "太仓", "虎丘区"),
+    ),
     "宿州市": ("安徽省", ("宿州", "埇桥", "砀山", "萧县", "灵璧", "泗县")),
     "六安市": ("安徽省", ("六安", "霍邱", "舒城", "金寨", "霍山", "叶集区", "裕安区", "金安区")),
 }
@@ -26,9 +29,21 @@ OTHER_CITIES = (
     "南宁 海口 兰州 银川 西宁 乌鲁木齐 拉萨 呼和浩特 烟台 潍坊 唐山 保定 洛阳"
 ).split()
 _ENGLISH_ELSEWHERE = {
-    "beijing": "北京", "shanghai": "上海", "tianjin": "天津", "chongqing": "重庆", "shenzhen": "深圳",
-    "guangzhou": "广州", "hangzhou": "杭州", "nanjing": "南京", "hefei": "合肥", "wuxi": "无锡",
-    "chengdu": "成都", "wuhan": "武汉", "zhejiang": "浙江", "guangdong": "广东", "shandong": "山东",
+    "beijing": "北京",
+    "shanghai": "上海",
+    "tianjin": "天津",
+    "chongqing": "重庆",
+    "shenzhen": "深圳",
+    "guangzhou": "广州",
+    "hangzhou": "杭州",
+    "nanjing": "南京",
+    "hefei": "合肥",
+    "wuxi": "无锡",
+    "chengdu": "成都",
+    "wuhan": "武汉",
+    "zhejiang": "浙江",
+    "guangdong": "广东",
+    "shandong": "山东",
 }
 _ENGLISH = {
     "jiangsu": ["江苏省"],
@@ -80,7 +95,20 @@ def detect_places(question: str) -> PlaceQuery:
     return q
 
 
-_MUNICIPALITIES_AND_REGIONS = {"北京", "天津", "上海", "重庆", "内蒙古", "广西", "西藏", "宁夏", "新疆", "香港", "澳门", "台湾"}
+_MUNICIPALITIES_AND_REGIONS = {
+    "北京",
+    "天津",
+    "上海",
+    "重庆",
+    "内蒙古",
+    "广西",
+    "西藏",
+    "宁夏",
+    "新疆",
+    "香港",
+    "澳门",
+    "台湾",
+}
 _CORPUS_PROVINCES = {"江苏省", "安徽省"}
 
 

@@ -2,7 +2,9 @@
 
 NOT_FOUND = "政策库中未找到"
 REFUSAL_NO_SUPPORT = NOT_FOUND + "能回答该问题的政策条款。请换一种说法，或说明地区、政策名称或文号。"
-REFUSAL_UNKNOWN_PLACE = NOT_FOUND + "{places}的相关政策。目前收录的是江苏省、苏州市、宿州市（安徽）和六安市（安徽）的政策。"
+REFUSAL_UNKNOWN_PLACE = (
+    NOT_FOUND + "{places}的相关政策。目前收录的是江苏省、苏州市、宿州市（安徽）和六安市（安徽）的政策。"
+)
 REFUSAL_UNKNOWN_DOC = NOT_FOUND + "文号为{number}的政策。"
 AMBIGUOUS_SUZHOU = "提示：“Suzhou”可能指江苏苏州或安徽宿州，以下分别列出。"
 ANSWER_INTRO = "根据政策库中的条款："
@@ -14,7 +16,9 @@ STATUS_NOTES = {
 VALIDITY_LINE = "《{title}》：{window}，截至{as_of}的状态为“{label}”。"
 DISCLAIMER = "以上内容摘自政策原文，具体以发文机关解释为准。"
 
-ASK_IN_CHINESE = "（The policy library is in Chinese; please ask in Chinese, e.g. 「宿州对设备购置有什么奖补？」）"
+ASK_IN_CHINESE = (
+    "（The policy library is in Chinese; please ask in Chinese, e.g. 「宿州对设备购置有什么奖补？」）"
+)
 
 EMPTY_QUESTION = "问题不能为空，请输入您想咨询的政策问题。"
 TOO_LONG_QUESTION = "问题过长（{n}个字符），请精简到{limit}个字符以内。"

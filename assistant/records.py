@@ -27,12 +27,16 @@ class Policy(BaseModel):
     issuer: str = Field(min_length=2)
     province: str = Field(min_length=2, description="e.g. 江苏省")
     city: str | None = Field(default=None, description="e.g. 苏州市; None for a province-wide policy")
-    doc_number: str = Field(default="", description="文号, e.g. 苏府〔2020〕120号; empty when none is printed")
+    doc_number: str = Field(
+        default="", description="文号, e.g. 苏府〔2020〕120号; empty when none is printed"
+    )
     issued: date | None = None
     effective_from: date | None = None
     expires: date | None = Field(default=None, description="last day in force")
     draft: bool = False
-    supersedes: list[str] = Field(default_factory=list, description="ids this policy replaces where they conflict")
+    supersedes: list[str] = Field(
+        default_factory=list, description="ids this policy replaces where they conflict"
+    )
     source: str = ""
     parts: list[str] = Field(
         default_factory=list, description="titles of the documents bundled in one file, in order"

@@ -87,7 +87,9 @@ class Retriever:
         hits = []
         for cid, score in ranked:
             clause = self.index.by_id[cid]
-            hits.append(Hit(clause, self.index.policy_of(clause), score, dense_map.get(cid), lex_map.get(cid)))
+            hits.append(
+                Hit(clause, self.index.policy_of(clause), score, dense_map.get(cid), lex_map.get(cid))
+            )
         return hits
 
     def dense_similarity(self, query: str, clause_id: str) -> float:
@@ -96,7 +98,6 @@ class Retriever:
         vec = np.asarray(got["embeddings"][0], dtype=float)
         q = np.asarray(self.embeddings.embed_query(query), dtype=float)
         return float(vec @ q / (np.linalg.norm(vec) * np.linalg.norm(q) + 1e-12))
-
 
     def term_weight(self, term: str) -> float:
         """IDF of a term in the clause corpus (a term it never uses counts as a middling one)."""

@@ -80,7 +80,15 @@ def test_answer_contract_round_trips_as_json(fake_assistant):
     data = answer.model_dump(mode="json")
     assert set(data) == {"question", "answer", "refused", "citations", "calculations"}
     assert set(data["citations"][0]) == {
-        "n", "clause_id", "policy_id", "policy_title", "doc_number", "region", "clause_path", "text", "status",
+        "n",
+        "clause_id",
+        "policy_id",
+        "policy_title",
+        "doc_number",
+        "region",
+        "clause_path",
+        "text",
+        "status",
     }
     assert Answer.model_validate_json(answer.model_dump_json()) == answer
     assert data["citations"][0]["doc_number"] is None  # the provincial text prints no 文号

@@ -55,7 +55,10 @@ def test_unnumbered_measures_under_a_section_heading_are_separate_chunks(corpus)
     by_id = {c.id: c for c in corpus["suzhou-anhui-2021"].clauses}
     assert "设备购置额的8%" in by_id["suzhou-anhui-2021/p1/二/¶1"].text
     assert "L3（流程级）" in by_id["suzhou-anhui-2021/p1/二/¶2"].text
-    assert by_id["suzhou-anhui-2021/p1/二/¶1"].path == "支持工业互联网发展若干政策 > 二、支持企业数字化网络化智能化转型 > 第1段"
+    assert (
+        by_id["suzhou-anhui-2021/p1/二/¶1"].path
+        == "支持工业互联网发展若干政策 > 二、支持企业数字化网络化智能化转型 > 第1段"
+    )
 
 
 def test_misprinted_sibling_number_stays_at_its_level(corpus):

@@ -46,13 +46,20 @@ def test_lines_broken_mid_sentence_are_joined():
 
 def test_unwrap_keeps_headings_and_numbered_items_apart():
     lines = ["一、工作目标", "力争到2022年，建成基础支撑有力的", "领先城市。", "（一）加快平台发展。"]
-    assert unwrap(lines) == ["一、工作目标", "力争到2022年，建成基础支撑有力的领先城市。", "（一）加快平台发展。"]
+    assert unwrap(lines) == [
+        "一、工作目标",
+        "力争到2022年，建成基础支撑有力的领先城市。",
+        "（一）加快平台发展。",
+    ]
 
 
 def test_one_paragraph_per_line_text_is_left_as_it_is():
     raw = (CORPUS / "suzhou-anhui-2021.txt").read_text()
     text = clean(raw)
-    assert "鼓励企业实施设备数字化、网络化、智能化技术改造，按照项目设备购置额的8%给予奖补，最高100万元。（责任单位：市经济和信息化局、市财政局）\n" in text
+    assert (
+        "鼓励企业实施设备数字化、网络化、智能化技术改造，按照项目设备购置额的8%给予奖补，最高100万元。（责任单位：市经济和信息化局、市财政局）\n"
+        in text
+    )
 
 
 def test_every_seed_cleans_idempotently():

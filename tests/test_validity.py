@@ -37,6 +37,9 @@ def test_seed_statuses_today():
 
     got = {lp.policy.id: status_as_of(lp.policy, date(2026, 11, 25)) for lp in load_corpus(CORPUS)}
     assert got == {
-        "suzhou-2020-172": "expired", "suzhou-2020-120": "expired", "jiangsu-platform": "in_force",
-        "suzhou-anhui-2021": "in_force", "luan-draft": "draft",
+        "suzhou-2020-172": "expired",
+        "suzhou-2020-120": "expired",
+        "jiangsu-platform": "in_force",
+        "suzhou-anhui-2021": "in_force",
+        "luan-draft": "draft",
     }
