@@ -43,7 +43,8 @@ def _settings(as_of: str | None = None, llm: str = "none", **extra: object) -> S
 
 
 def _fail(message: str, code: int = 2) -> None:
-    err.print(f"[red]错误：[/red]{message}")
+    err.print("[red]错误：[/red]", end="")
+    err.print(message, markup=False, highlight=False, soft_wrap=True)
     raise typer.Exit(code)
 
 
@@ -147,7 +148,7 @@ def evaluate(
     assistant = _assistant(Settings())
     results = run_eval(assistant, load_gold(gold))
     write_report(results, report)
-    err.print(report.read_text(encoding="utf-8"))
+    err.print(report.read_text(encoding="utf-8"), markup=False, highlight=False, soft_wrap=True)
     if check:
         failures = check_floors(results, gold.parent / "floors.toml")
         for f in failures:

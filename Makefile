@@ -1,0 +1,39 @@
+# Two commands do all set-up on a fresh machine:  `make run`  and  `make test`.
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed-stamp
+
+.PHONY: run test install index eval lint bench clean
+
+# Install into .venv once (again when pyproject.toml changes). torch==2.13.0 is pinned in
+# pyproject.toml: pip takes the CPU wheel from this machine's wheel folder.
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -e '.[dev]'
+	touch $@
+
+install: $(STAMP)
+
+# Incremental: only new or changed clauses are embedded; a failed build keeps the old index.
+index: $(STAMP)
+	$(PY) -m assistant index build
+
+run: index
+	$(PY) ui.py
+
+test: $(STAMP)
+	$(VENV)/bin/ruff check .
+	$(PY) -m pytest
+	$(PY) -m assistant index build
+	$(PY) -m assistant eval --check
+
+eval: index
+	$(PY) -m assistant eval
+
+bench: index
+	$(PY) benchmarks/ask_latency.py
+
+clean:
+	rm -rf $(VENV) index
