@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import re
 import unicodedata
 from dataclasses import dataclass
@@ -12,13 +13,19 @@ from langchain_core.embeddings import Embeddings
 from assistant import prompts
 from assistant.cleaning import normalize_characters
 from assistant.embeddings import load_embeddings
+from assistant.amounts import find_figures
+from assistant.calculations import Plan, plan
 from assistant.grounded import asks_amount, asks_validity, compose, states_amount
+from assistant.guard import provenance, unsupported_numbers
 from assistant.index import ClauseIndex
 from assistant.places import PlaceQuery, allowed_policies, detect_places, prefers_province_wide
-from assistant.records import Answer, Policy, Status
+from assistant.records import Answer, Calculation, Policy, Status
 from assistant.retrieval import Hit, Mode, Retriever
 from assistant.settings import Settings
 from assistant.validity import status_as_of
+
+
+log = logging.getLogger(__name__)
 
 
 class QuestionError(ValueError):
@@ -144,10 +151,50 @@ class Assistant:
             return Answer(question=text, answer=prompts.REFUSAL_NO_SUPPORT + hint, refused=True)
         hits = self._cited(text, hits, places)
         preface = prompts.AMBIGUOUS_SUZHOU if places.ambiguous else ""
+        calc = self._calculate(text, hits)
+        statuses = self.statuses(as_of)
         answer, citations = compose(
-            text, hits, self.statuses(as_of), as_of, preface, self.retriever.term_weight
+            text, hits, statuses, as_of, preface, self.retriever.term_weight,
+            extra=self._calculation_lines(calc, hits),
         )
-        return Answer(question=text, answer=answer, refused=False, citations=citations)
+        result = Answer(
+            question=text, answer=answer, refused=False, citations=citations,
+            calculations=[
+                Calculation(citation=n, inputs=r.inputs, min_yuan=r.min_yuan, max_yuan=r.max_yuan, formula=r.formula)
+                for n, r in calc.results
+            ],
+        )
+        return self._checked(result, as_of)
+
+    def _calculate(self, question: str, hits: list[Hit]) -> Plan:
+        """Run the calculator for the cited clauses when the question asks for money or gives a figure."""
+        figures, _ = find_figures(question)
+        if not (asks_amount(question) or figures):
+            return Plan()
+        cited = [(n, self.index.rules.get(h.clause.id, [])) for n, h in enumerate(hits, start=1)]
+        return plan(question, cited, self.retriever.term_weight)
+
+    def _calculation_lines(self, calc: Plan, hits: list[Hit]) -> list[str]:
+        lines = [f"测算[{n}]：{r.formula}。{''.join(r.caveats)}" for n, r in calc.results]
+        lines += calc.notes
+        policies = {hits[n - 1].policy.id: hits[n - 1].policy for n, _ in calc.results}
+        for p in policies.values():
+            for older in p.supersedes:
+                if older in policies:
+                    lines.append(
+                        prompts.SUPERSEDES_NOTE.format(
+                            newer=p.doc_number or p.title, older=policies[older].doc_number or policies[older].title
+                        )
+                    )
+        return lines
+
+    def _checked(self, answer: Answer, as_of: date) -> Answer:
+        """The number guard over our own answer: a number without provenance is a bug, so say so loudly."""
+        cited = {c.policy_id: self.index.policies[c.policy_id] for c in answer.citations}
+        bad = unsupported_numbers(answer.answer, provenance(answer, cited.values(), as_of))
+        if bad:
+            log.error("grounded answer has numbers without provenance %s: %r", bad, answer.question)
+        return answer
 
     def _place_refusal(self, places: PlaceQuery) -> str | None:
         policies = self._policies()

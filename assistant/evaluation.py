@@ -15,6 +15,8 @@ import numpy as np
 from pydantic import BaseModel, Field
 
 from assistant.app import Assistant
+from assistant.guard import provenance, unsupported_numbers
+from assistant.records import Answer
 from assistant.places import detect_places
 from assistant.retrieval import Mode
 
@@ -74,6 +76,8 @@ class ItemResult:
     coverage: float
     dense: float
     answer: str
+    calc_ok: bool | None = None  # calculation questions only
+    unsupported: list[str] = field(default_factory=list)  # numbers in the answer without provenance
 
 
 @dataclass
@@ -82,6 +86,8 @@ class EvalResults:
     retrieval: dict[str, dict[str, RetrievalScores]]  # split → mode → scores
     fact_accuracy: float
     refusal_accuracy: float
+    calc_exact: float = 0.0
+    unsupported_answers: int = 0
     baseline: dict[str, RetrievalScores] = field(default_factory=dict)  # split → naive baseline
     latency_ms: dict[str, float] = field(default_factory=dict)
 
@@ -115,6 +121,8 @@ def evaluate_item(assistant: Assistant, item: GoldItem) -> ItemResult:
     top = assistant.retrieve(item.question, places, "hybrid")
     support = assistant.support(item.question, top) if top else None
     facts_ok = not answer.refused and all(f in answer.answer for f in item.answer_facts)
+    cited = [assistant.index.policies[c.policy_id] for c in answer.citations]
+    allowed = provenance(answer, cited, item.as_of or EVAL_AS_OF)
     return ItemResult(
         item,
         ranks,
@@ -123,7 +131,26 @@ def evaluate_item(assistant: Assistant, item: GoldItem) -> ItemResult:
         support.coverage if support else 0.0,
         support.dense if support else 0.0,
         answer.answer,
+        calc_ok=_calc_ok(item, answer) if item.calculation else None,
+        unsupported=unsupported_numbers(answer.answer, allowed),
     )
+
+
+def _calc_ok(item: GoldItem, answer: Answer) -> bool:
+    """Exact match of the gold award range, or (no figure given) no amount and the missing figure named."""
+    gold = item.calculation
+    assert gold is not None
+    by_clause = {c.n: c.clause_id for c in answer.citations}
+    mine = [c for c in answer.calculations if by_clause.get(c.citation) == gold.clause_id]
+    if gold.min_yuan is None:
+        return not mine and bool(gold.needs) and gold.needs in answer.answer
+    return any(
+        abs(c.min_yuan - gold.min_yuan) < 0.01 and _same(c.max_yuan, gold.max_yuan) for c in mine
+    )
+
+
+def _same(a: float | None, b: float | None) -> bool:
+    return (a is None and b is None) or (a is not None and b is not None and abs(a - b) < 0.01)
 
 
 def run_eval(assistant: Assistant, gold: list[GoldItem], baseline: bool = True) -> EvalResults:
@@ -137,7 +164,13 @@ def run_eval(assistant: Assistant, gold: list[GoldItem], baseline: bool = True) 
     answerable = [r for r in items if not r.item.refuse and r.item.kind != "calculation"]
     fact_acc = sum(r.facts_ok for r in answerable) / max(1, len(answerable))
     refusal_acc = sum(r.refused == r.item.refuse for r in items) / max(1, len(items))
-    results = EvalResults(items, retrieval, fact_acc, refusal_acc, latency_ms={"eval_item": per_item_ms})
+    calcs = [r for r in items if r.calc_ok is not None]
+    results = EvalResults(
+        items, retrieval, fact_acc, refusal_acc,
+        calc_exact=sum(bool(r.calc_ok) for r in calcs) / max(1, len(calcs)),
+        unsupported_answers=sum(bool(r.unsupported) for r in items),
+        latency_ms={"eval_item": per_item_ms},
+    )
     if baseline:
         results.baseline = naive_baseline(assistant, gold)
     return results
@@ -221,6 +254,10 @@ def write_report(results: EvalResults, path: Path) -> None:
         "",
         f"- answer-fact accuracy (answerable, non-calculation): {results.fact_accuracy:.3f}",
         f"- refusal accuracy (all questions): {results.refusal_accuracy:.3f}",
+        f"- calculation exact-match ({sum(r.calc_ok is not None for r in results.items)} calculation questions): "
+        f"{results.calc_exact:.3f}",
+        f"- answers with a number that has no provenance (cited clause, metadata or calculator): "
+        f"{results.unsupported_answers}",
         f"- mean time per gold question (3 retrievals + answer): {results.latency_ms['eval_item']:.0f} ms",
         "",
     ]
@@ -231,13 +268,16 @@ def write_report(results: EvalResults, path: Path) -> None:
         missing = [f for f in r.item.answer_facts if f not in r.answer]
         lines.append(
             f"- {r.item.id} [{r.item.kind}] {r.item.question} — hybrid rank {r.ranks['hybrid']}, "
-            f"refused {r.refused} (gold {r.item.refuse})" + (f", missing {missing}" if missing else "")
+            f"refused {r.refused} (gold {r.item.refuse})"
+            + (f", missing {missing}" if missing else "")
+            + (", calculation wrong" if r.calc_ok is False else "")
+            + (f", unsupported numbers {r.unsupported}" if r.unsupported else "")
         )
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")
 
 
 def _failed(r: ItemResult) -> bool:
-    if r.refused != r.item.refuse:
+    if r.refused != r.item.refuse or r.calc_ok is False or r.unsupported:
         return True
     if r.item.refuse:
         return False
@@ -269,6 +309,7 @@ def _support_table(results: EvalResults) -> list[str]:
 def check_floors(results: EvalResults, floors_path: Path) -> list[str]:
     """Metrics below the floors in ``evals/floors.toml`` (empty list = all good)."""
     floors = tomllib.loads(floors_path.read_text(encoding="utf-8"))
+    failed: list[str] = []
     hybrid = results.retrieval["all"]["hybrid"]
     actual = {
         "hybrid_hit1": hybrid.hit1,
@@ -276,5 +317,8 @@ def check_floors(results: EvalResults, floors_path: Path) -> list[str]:
         "hybrid_mrr": hybrid.mrr,
         "answer_fact_accuracy": results.fact_accuracy,
         "refusal_accuracy": results.refusal_accuracy,
+        "calculation_exact_match": results.calc_exact,
     }
-    return [f"{k} = {actual[k]:.3f} < {v}" for k, v in floors.items() if k in actual and actual[k] < v]
+    if results.unsupported_answers > floors.get("max_unsupported_answers", 0):
+        failed.append(f"answers with unsupported numbers = {results.unsupported_answers}")
+    return failed + [f"{k} = {actual[k]:.3f} < {v}" for k, v in floors.items() if k in actual and actual[k] < v]

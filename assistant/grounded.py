@@ -16,7 +16,7 @@ _SENTENCE = re.compile(r"[^。；！？\n]+[。；！？]?")
 _AMOUNT = re.compile(r"\d+(?:\.\d+)?\s*(?:万|亿|元|%)|[一二三四五六七八九十百千]+万")
 # asks for money (not a count such as 多少家/多少次)
 _ASKS_AMOUNT = re.compile(
-    r"钱|怎么[补奖]|如何[补奖]|金额|额度|补贴|补助|奖励|奖补|贴息|上限|最高|比例|能拿|能补|[补奖给]多少|多少万|资助|支持多少"
+    r"(?i:how much|subsid|award|grant)|钱|怎么[补奖]|如何[补奖]|金额|额度|补贴|补助|奖励|奖补|贴息|上限|最高|比例|能拿|能补|[补奖给]多少|多少万|资助|支持多少"
 )
 _ASKS_VALIDITY = re.compile(
     r"有效|失效|过期|到期|截止|废止|生效|施行|还能用|还能申请|还能按|期限|征求意见|草案|正式|为准|按哪个|"
@@ -135,6 +135,7 @@ def compose(
     as_of: date,
     preface: str = "",
     weight: Callable[[str], float] = lambda _t: 1.0,
+    extra: list[str] | None = None,
 ) -> tuple[str, list[Citation]]:
     """Answer text quoting each hit, marked [n], with the citations it refers to."""
     citations = [make_citation(n, h, statuses[h.policy.id]) for n, h in enumerate(hits, start=1)]
@@ -143,7 +144,7 @@ def compose(
     for c, hit in zip(citations, hits, strict=True):
         source = "，".join(x for x in (c.doc_number, c.region, STATUS_LABELS[c.status]) if x)
         quote = select_sentences(question, hit.clause.text, weight)
-        line = f"{c.n}. 《{c.policy_title}》（{source}）{c.clause_path}：“{quote}”[{c.n}]"
+        line = f"· 《{c.policy_title}》（{source}）{c.clause_path}：“{quote}”[{c.n}]"
         note = status_note(hit.policy, c.status)
         lines.append(line + (f" {note}" if note else ""))
     if asks_validity(question):
@@ -161,5 +162,6 @@ def compose(
                 )
                 + f"[{c.n}]"
             )
+    lines += extra or []
     lines.append(prompts.DISCLAIMER)
     return "\n".join(lines), citations

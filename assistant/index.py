@@ -4,7 +4,7 @@ Layout under ``index/``::
 
     CURRENT                  name of the build that serves (replaced atomically)
     builds/<name>/chroma/    chromadb PersistentClient
-    builds/<name>/clauses.jsonl, policies.json, manifest.json
+    builds/<name>/clauses.jsonl, rules.jsonl, policies.json, manifest.json
 
 A build writes a fresh folder (complete once its manifest is written) and only then points CURRENT at it, so a build that fails or is
 killed part-way leaves the previous index serving. Embeddings of clauses whose text did not
@@ -28,13 +28,14 @@ from pathlib import Path
 
 from langchain_core.embeddings import Embeddings
 
+from assistant.awards import AwardRule, extract_rules
 from assistant.corpus import LoadedPolicy, load_corpus
 from assistant.embeddings import model_name
 from assistant.records import Clause, Policy
 from assistant.tokenize import tokenize
 
 COLLECTION = "clauses"
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2  # 2: rules.jsonl (award rules extracted at build time)
 KEEP_BUILDS = 2  # the serving build and the one before it (a server may still be reading it)
 
 
@@ -170,6 +171,10 @@ def _write_build(
         for _, clause, text in rows:
             record = clause.model_dump() | {"tokens": tokenize(text)}
             fh.write(json.dumps(record, ensure_ascii=False) + "\n")
+    with open(folder / "rules.jsonl", "w", encoding="utf-8") as fh:
+        for _, clause, _ in rows:
+            for rule in extract_rules(clause):
+                fh.write(rule.model_dump_json() + "\n")
     policies = [lp.policy.model_dump(mode="json") for lp in loaded]
     (folder / "policies.json").write_text(
         json.dumps(policies, ensure_ascii=False, indent=1), encoding="utf-8"
@@ -221,6 +226,11 @@ class ClauseIndex:
                 tokens = record.pop("tokens")
                 self.entries.append(IndexedClause(Clause(**record), tokens))
         self.by_id = {e.clause.id: e.clause for e in self.entries}
+        self.rules: dict[str, list[AwardRule]] = {}
+        with open(build / "rules.jsonl", encoding="utf-8") as fh:
+            for line in fh:
+                rule = AwardRule.model_validate_json(line)
+                self.rules.setdefault(rule.clause_id, []).append(rule)
         self.collection = chroma_client(build / "chroma").get_collection(COLLECTION)
 
     @classmethod
@@ -228,6 +238,9 @@ class ClauseIndex:
         build = current_build(index_dir)
         if build is None:
             raise IndexError_(f"no index in {index_dir}: run `python -m assistant index build` first")
+        manifest = json.loads((build / "manifest.json").read_text(encoding="utf-8"))
+        if manifest.get("format") != FORMAT_VERSION:
+            raise IndexError_(f"the index in {index_dir} has an older format: rebuild it with `index build`")
         index = cls(build)
         built_with = index.manifest["embedding_model"]
         if embedding_model and built_with != embedding_model:

@@ -72,10 +72,12 @@ class Citation(BaseModel):
 
 
 class Calculation(BaseModel):
+    """A calculator result for a cited clause (``citation`` is its ``n``)."""
+
     citation: int
     inputs: dict[str, float | str | None]
     min_yuan: float
-    max_yuan: float
+    max_yuan: float | None = Field(description="None when the clause sets no upper limit (「不低于…」)")
     formula: str
 
 

@@ -27,7 +27,11 @@ def test_ask_json_prints_the_answer_contract(cli_env):
     result = runner.invoke(cli.app, ["ask", "宿州设备购置额800万元能拿多少奖补？", "--json", "--as-of", "2026-11-25"])
     assert result.exit_code == 0, result.output
     data = json.loads(result.stdout)
-    assert data["refused"] is False and data["calculations"] == []
+    assert data["refused"] is False
+    assert data["calculations"] == [
+        {"citation": 1, "inputs": {"base_yuan": 8000000.0, "base": "项目设备购置额"}, "min_yuan": 640000.0,
+         "max_yuan": 640000.0, "formula": "800万元 × 8% = 64万元，未超过上限100万元"}
+    ]
     assert data["citations"][0]["policy_id"] == "suzhou-anhui-2021"
     assert data["citations"][0]["status"] == "in_force"
 

@@ -1,0 +1,115 @@
+"""Routing from a question to the calculator: which rule of a cited clause, which figure, which level."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from assistant.amounts import AmountError, Figure, check_amount, find_figures
+from assistant.awards import AwardResult, AwardRule, CalculationError, calculate, match_level
+from assistant.tokenize import content_terms
+
+# category: (words in a rule's base, words people use for it), in order of precedence
+BASES: list[tuple[str, tuple[str, ...], tuple[str, ...]]] = [
+    ("rnd", ("研发投资",), ("研发",)),
+    ("cloud", ("上云",), ("上云", "云")),
+    ("loan", ("贷款",), ("贷款", "借款", "贷了", "贷")),
+    ("equipment", ("设备购置",), ("设备", "购置", "技改")),
+    ("price", ("销售价格",), ("售价", "单价", "销售价格", "卖", "价格")),
+    ("sales", ("销售总额",), ("销售总额", "销售额", "销售收入")),
+    ("revenue", ("营业收入",), ("营业收入", "营收", "收入")),
+    ("contract", ("合同额",), ("合同",)),
+    ("investment", ("投资",), ("总投资", "投资", "投了")),
+    ("cost", ("投入", "费用"), ("费用", "投入", "花了", "花费", "支出")),
+]
+_COMPATIBLE = [{"price", "sales"}, {"investment", "cost", "rnd"}, {"cloud", "cost"}]
+
+
+def base_category(words: str | None, user: bool = False) -> str | None:
+    if not words:
+        return None
+    for name, rule_words, user_words in BASES:
+        if any(w in words for w in (user_words if user else rule_words)):
+            return name
+    return None
+
+
+def compatible(rule_cat: str | None, figure_cat: str | None) -> bool:
+    if figure_cat is None or rule_cat is None or rule_cat == figure_cat:
+        return True
+    return any(rule_cat in group and figure_cat in group for group in _COMPATIBLE)
+
+
+@dataclass
+class Plan:
+    results: list[tuple[int, AwardResult]] = field(default_factory=list)  # (citation n, result)
+    notes: list[str] = field(default_factory=list)
+
+
+def _pick_figure(rule: AwardRule, figures: list[Figure]) -> Figure | None:
+    cat = base_category(rule.base)
+    labelled = [f for f in figures if base_category(f.context, user=True) == cat]
+    if labelled:
+        return labelled[0]
+    loose = [f for f in figures if compatible(cat, base_category(f.context, user=True))]
+    return loose[0] if len(figures) == 1 and loose else None
+
+
+def _score(rule: AwardRule, question: str, figures: list[Figure], weight: Callable[[str], float]) -> float:
+    terms = content_terms(question)
+    total = sum(weight(t) for t in terms) or 1.0
+    score = sum(weight(t) for t in terms if t in rule.text) / total
+    if rule.needs_base and _pick_figure(rule, figures):
+        score += 2.0
+    if rule.levels and match_level(rule, question):
+        score += 2.0
+    return score
+
+
+def plan(
+    question: str,
+    cited: list[tuple[int, list[AwardRule]]],
+    weight: Callable[[str], float] = lambda _t: 1.0,
+) -> Plan:
+    """Calculations for the rules of the cited clauses that the question is about."""
+    figures, non_money = find_figures(question)
+    out = Plan()
+    for fig in figures:
+        try:
+            check_amount(fig.yuan)
+        except AmountError as exc:
+            out.notes.append(f"您提供的金额无法用于计算：{exc}")
+            return out
+    scored_clauses = []
+    for n, rules in cited:
+        scores = [_score(r, question, figures, weight) for r in rules]
+        if scores:
+            scored_clauses.append((n, rules, scores))
+    if not scored_clauses:
+        return out
+    lead = max(scored_clauses[0][2])
+    for n, rules, scores in scored_clauses:
+        best = max(scores)
+        if n != scored_clauses[0][0] and best < 0.6 * lead:
+            continue  # a clause cited for context, not one the question is about
+        # rules nearly as relevant as the best (the city and county 贴息 of one clause) are all computed
+        chosen = [r for r, s in zip(rules, scores, strict=True) if s >= best - 0.3][:3]
+        for rule in chosen:
+            _run(rule, n, question, figures, non_money, out)
+    return out
+
+
+def _run(rule: AwardRule, n: int, question: str, figures: list[Figure], non_money, out: Plan) -> None:
+    level = match_level(rule, question) if rule.levels else None
+    figure = _pick_figure(rule, figures) if rule.needs_base else None
+    if rule.needs_base and figure is None:
+        if non_money:
+            out.notes.append(f"您给出的是数量（如台、套、个），不是金额，无法据此计算[{n}]。")
+        out.notes.append(f"按该条款测算需提供{rule.base or '计算基数'}的金额（元或万元）[{n}]。")
+        return
+    try:
+        result = calculate(rule, figure.yuan if figure else None, level)
+    except CalculationError as exc:
+        out.notes.append(f"{exc}[{n}]")
+        return
+    out.results.append((n, result))
