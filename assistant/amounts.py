@@ -14,9 +14,21 @@ _CN_NUM = "零〇一二两三四五六七八九十百千万亿"
 AMOUNT = re.compile(
     rf"(?P<sign>[-－负])?(?P<num>\d[\d,，]*(?:\.\d+)?|[{_CN_NUM}]+)\s*(?P<unit>亿元|万元|千万|百万|亿|万|元|块钱|块)?"
 )
-_MULT = {"亿元": 1e8, "亿": 1e8, "万元": 1e4, "万": 1e4, "千万": 1e7, "百万": 1e6, "元": 1.0, "块钱": 1.0, "块": 1.0}
+_MULT = {
+    "亿元": 1e8,
+    "亿": 1e8,
+    "万元": 1e4,
+    "万": 1e4,
+    "千万": 1e7,
+    "百万": 1e6,
+    "元": 1.0,
+    "块钱": 1.0,
+    "块": 1.0,
+}
 # units that mark a number as something other than money
-NON_MONEY_UNIT = re.compile(r"^\s*(?:台|套|个|家|次|人|名|项|年|月|日|天|件|吨|平方米|平米|亩|星|级|%|％|倍|条|户|元/)")
+NON_MONEY_UNIT = re.compile(
+    r"^\s*(?:台|套|个|家|次|人|名|项|年|月|日|天|件|吨|平方米|平米|亩|星|级|%|％|倍|条|户|元/)"
+)
 
 
 class AmountError(ValueError):

@@ -11,10 +11,10 @@ from datetime import date
 from langchain_core.embeddings import Embeddings
 
 from assistant import prompts
-from assistant.cleaning import normalize_characters
-from assistant.embeddings import load_embeddings
 from assistant.amounts import find_figures
 from assistant.calculations import Plan, plan
+from assistant.cleaning import normalize_characters
+from assistant.embeddings import load_embeddings
 from assistant.grounded import asks_amount, asks_validity, compose, states_amount
 from assistant.guard import provenance, unsupported_numbers
 from assistant.index import ClauseIndex
@@ -23,7 +23,6 @@ from assistant.records import Answer, Calculation, Policy, Status
 from assistant.retrieval import Hit, Mode, Retriever
 from assistant.settings import Settings
 from assistant.validity import status_as_of
-
 
 log = logging.getLogger(__name__)
 
@@ -154,13 +153,23 @@ class Assistant:
         calc = self._calculate(text, hits)
         statuses = self.statuses(as_of)
         answer, citations = compose(
-            text, hits, statuses, as_of, preface, self.retriever.term_weight,
+            text,
+            hits,
+            statuses,
+            as_of,
+            preface,
+            self.retriever.term_weight,
             extra=self._calculation_lines(calc, hits),
         )
         result = Answer(
-            question=text, answer=answer, refused=False, citations=citations,
+            question=text,
+            answer=answer,
+            refused=False,
+            citations=citations,
             calculations=[
-                Calculation(citation=n, inputs=r.inputs, min_yuan=r.min_yuan, max_yuan=r.max_yuan, formula=r.formula)
+                Calculation(
+                    citation=n, inputs=r.inputs, min_yuan=r.min_yuan, max_yuan=r.max_yuan, formula=r.formula
+                )
                 for n, r in calc.results
             ],
         )
@@ -183,7 +192,8 @@ class Assistant:
                 if older in policies:
                     lines.append(
                         prompts.SUPERSEDES_NOTE.format(
-                            newer=p.doc_number or p.title, older=policies[older].doc_number or policies[older].title
+                            newer=p.doc_number or p.title,
+                            older=policies[older].doc_number or policies[older].title,
                         )
                     )
         return lines

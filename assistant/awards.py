@@ -23,7 +23,9 @@ from pydantic import BaseModel, Field
 from assistant.amounts import AmountError, check_amount, format_rate, format_yuan
 from assistant.records import Clause
 
-Kind = Literal["fixed", "cap", "floor", "share", "share_upto", "share_atleast", "range_share", "tiers", "tiers_share"]
+Kind = Literal[
+    "fixed", "cap", "floor", "share", "share_upto", "share_atleast", "range_share", "tiers", "tiers_share"
+]
 
 _NUM = r"\d+(?:\.\d+)?"
 _YUAN = rf"({_NUM})\s*(亿|万)?元?"
@@ -141,8 +143,14 @@ def parse_segment(segment: str) -> dict | None:
     m = re.search(rf"({_NUM})%[～~至到\-－]({_NUM})%", s)
     if m:
         b = re.search(rf"按(?:照)?{base_words}{_NUM}%[～~至到\-－]", s)
-        return dict(kind="range_share", base=_clean_base(b.group(1)) if b else None, rate=float(m.group(1)) / 100,
-                    rate_max=float(m.group(2)) / 100, cap_yuan=cap, floor_yuan=floor)
+        return dict(
+            kind="range_share",
+            base=_clean_base(b.group(1)) if b else None,
+            rate=float(m.group(1)) / 100,
+            rate_max=float(m.group(2)) / 100,
+            cap_yuan=cap,
+            floor_yuan=floor,
+        )
     m = re.search(rf"分别给予([^，。；\d]*?)({_NUM}%(?:、{_NUM}%)+)", s)
     if m:
         rates = [float(x) / 100 for x in re.findall(_NUM, m.group(2))]
@@ -150,12 +158,22 @@ def parse_segment(segment: str) -> dict | None:
     m = re.search(rf"(?:按(?:照)?)?(不超过|不低于){base_words}({_NUM})%", s)
     if m:
         kind = "share_upto" if m.group(1) == "不超过" else "share_atleast"
-        return dict(kind=kind, base=_clean_base(m.group(2)), rate=float(m.group(3)) / 100, cap_yuan=cap,
-                    floor_yuan=floor if kind == "share_upto" else None)
+        return dict(
+            kind=kind,
+            base=_clean_base(m.group(2)),
+            rate=float(m.group(3)) / 100,
+            cap_yuan=cap,
+            floor_yuan=floor if kind == "share_upto" else None,
+        )
     m = re.search(rf"按(?:照)?{base_words}({_NUM})%", s)
     if m:
-        return dict(kind="share", base=_clean_base(m.group(1)), rate=float(m.group(2)) / 100, cap_yuan=cap,
-                    floor_yuan=floor)
+        return dict(
+            kind="share",
+            base=_clean_base(m.group(1)),
+            rate=float(m.group(2)) / 100,
+            cap_yuan=cap,
+            floor_yuan=floor,
+        )
     m = re.search(rf"给予(不高于|不超过)?((?:{_NUM}\s*(?:万|亿)?元?、)+{_NUM}\s*(?:万|亿)?元?)", s)
     if m:
         values = [_yuan(n, u) for n, u in re.findall(rf"({_NUM})\s*(亿|万)?", m.group(2))]
@@ -228,7 +246,9 @@ def match_level(rule: AwardRule, text: str) -> str | None:
         star = "一二三四五"["12345".index(m.group(1))] if m.group(1).isdigit() else m.group(1)
         if f"{star}星级" in rule.levels:
             return f"{star}星级"
-    scored = [(sum(len(w) for w in re.findall(r"[\u4e00-\u9fff]{2,}", lv) if w in text), lv) for lv in rule.levels]
+    scored = [
+        (sum(len(w) for w in re.findall(r"[\u4e00-\u9fff]{2,}", lv) if w in text), lv) for lv in rule.levels
+    ]
     best = max(scored, default=(0, None))
     ties = [lv for s, lv in scored if s == best[0]]
     return best[1] if best[0] > 0 and len(ties) == 1 else None
@@ -241,17 +261,21 @@ def calculate(rule: AwardRule, base_yuan: float | None = None, level: str | None
             check_amount(base_yuan)
         except AmountError as exc:
             raise CalculationError(str(exc)) from None
-    if rule.needs_base and base_yuan is None and not (rule.kind == "tiers_share" and level is None and False):
+    if rule.needs_base and base_yuan is None:
         raise CalculationError(f"需要提供{rule.base or '计算基数'}才能计算。")
     if level is not None and rule.levels and level not in rule.levels:
         raise CalculationError(f"条款未列出“{level}”这一档，可选：{'、'.join(rule.levels)}。")
     lo, hi, formula = _compute(rule, base_yuan, level)
     inputs: dict[str, float | str | None] = {"base_yuan": base_yuan, "base": rule.base, "level": level}
     return AwardResult(
-        rule_id=rule.id, clause_id=rule.clause_id, policy_id=rule.policy_id,
+        rule_id=rule.id,
+        clause_id=rule.clause_id,
+        policy_id=rule.policy_id,
         inputs={k: v for k, v in inputs.items() if v is not None},
-        min_yuan=round(lo, 2), max_yuan=None if hi is None else round(hi, 2),
-        formula=formula, caveats=_caveats(rule),
+        min_yuan=round(lo, 2),
+        max_yuan=None if hi is None else round(hi, 2),
+        formula=formula,
+        caveats=_caveats(rule),
     )
 
 
@@ -266,11 +290,17 @@ def _clamp(value: float, floor: float | None, cap: float | None) -> float:
 def _limits_text(raw: float, rule: AwardRule) -> str:
     parts = []
     if rule.floor_yuan is not None:
-        parts.append(f"低于下限{format_yuan(rule.floor_yuan)}，按下限计" if raw < rule.floor_yuan
-                     else f"不低于下限{format_yuan(rule.floor_yuan)}")
+        parts.append(
+            f"低于下限{format_yuan(rule.floor_yuan)}，按下限计"
+            if raw < rule.floor_yuan
+            else f"不低于下限{format_yuan(rule.floor_yuan)}"
+        )
     if rule.cap_yuan is not None:
-        parts.append(f"超过上限{format_yuan(rule.cap_yuan)}，按上限计" if raw > rule.cap_yuan
-                     else f"未超过上限{format_yuan(rule.cap_yuan)}")
+        parts.append(
+            f"超过上限{format_yuan(rule.cap_yuan)}，按上限计"
+            if raw > rule.cap_yuan
+            else f"未超过上限{format_yuan(rule.cap_yuan)}"
+        )
     return ("，" + "，".join(parts)) if parts else ""
 
 
@@ -295,9 +325,14 @@ def _compute(rule: AwardRule, base: float | None, level: str | None) -> tuple[fl
         return raw, None, f"不低于 {head}（条款未设上限）"
     if k == "range_share":
         lo_raw, hi_raw = (base or 0) * (rule.rate or 0), (base or 0) * (rule.rate_max or 0)
-        lo, hi = _clamp(lo_raw, rule.floor_yuan, rule.cap_yuan), _clamp(hi_raw, rule.floor_yuan, rule.cap_yuan)
-        head = (f"{format_yuan(base or 0)} × {format_rate(rule.rate or 0)}～{format_rate(rule.rate_max or 0)}"
-                f" = {format_yuan(lo_raw)}～{format_yuan(hi_raw)}")
+        lo, hi = (
+            _clamp(lo_raw, rule.floor_yuan, rule.cap_yuan),
+            _clamp(hi_raw, rule.floor_yuan, rule.cap_yuan),
+        )
+        head = (
+            f"{format_yuan(base or 0)} × {format_rate(rule.rate or 0)}～{format_rate(rule.rate_max or 0)}"
+            f" = {format_yuan(lo_raw)}～{format_yuan(hi_raw)}"
+        )
         limits = []
         if rule.floor_yuan is not None:
             limits.append(f"不低于{format_yuan(rule.floor_yuan)}")
@@ -312,12 +347,16 @@ def _tiers(rule: AwardRule, base: float | None, level: str | None) -> tuple[floa
         if base is None:
             raise CalculationError(f"需要提供{rule.base or '计算基数'}才能计算。")
         values = [base * r for r in rule.tier_values]
-        shown = [f"{lv}：{format_yuan(base)} × {format_rate(r)} = {format_yuan(v)}"
-                 for lv, r, v in zip(rule.levels, rule.tier_values, values, strict=True)]
+        shown = [
+            f"{lv}：{format_yuan(base)} × {format_rate(r)} = {format_yuan(v)}"
+            for lv, r, v in zip(rule.levels, rule.tier_values, values, strict=True)
+        ]
     else:
         values = list(rule.tier_values)
-        shown = [f"{lv}：{'不高于' if rule.upto else ''}{format_yuan(v)}"
-                 for lv, v in zip(rule.levels, values, strict=True)]
+        shown = [
+            f"{lv}：{'不高于' if rule.upto else ''}{format_yuan(v)}"
+            for lv, v in zip(rule.levels, values, strict=True)
+        ]
     if level is not None:
         i = rule.levels.index(level)
         return (0.0 if rule.upto else values[i]), values[i], shown[i]

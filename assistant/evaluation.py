@@ -16,8 +16,8 @@ from pydantic import BaseModel, Field
 
 from assistant.app import Assistant
 from assistant.guard import provenance, unsupported_numbers
-from assistant.records import Answer
 from assistant.places import detect_places
+from assistant.records import Answer
 from assistant.retrieval import Mode
 
 # Validity facts in the gold set are written for this date; an entry may set its own.
@@ -144,9 +144,7 @@ def _calc_ok(item: GoldItem, answer: Answer) -> bool:
     mine = [c for c in answer.calculations if by_clause.get(c.citation) == gold.clause_id]
     if gold.min_yuan is None:
         return not mine and bool(gold.needs) and gold.needs in answer.answer
-    return any(
-        abs(c.min_yuan - gold.min_yuan) < 0.01 and _same(c.max_yuan, gold.max_yuan) for c in mine
-    )
+    return any(abs(c.min_yuan - gold.min_yuan) < 0.01 and _same(c.max_yuan, gold.max_yuan) for c in mine)
 
 
 def _same(a: float | None, b: float | None) -> bool:
@@ -166,7 +164,10 @@ def run_eval(assistant: Assistant, gold: list[GoldItem], baseline: bool = True) 
     refusal_acc = sum(r.refused == r.item.refuse for r in items) / max(1, len(items))
     calcs = [r for r in items if r.calc_ok is not None]
     results = EvalResults(
-        items, retrieval, fact_acc, refusal_acc,
+        items,
+        retrieval,
+        fact_acc,
+        refusal_acc,
         calc_exact=sum(bool(r.calc_ok) for r in calcs) / max(1, len(calcs)),
         unsupported_answers=sum(bool(r.unsupported) for r in items),
         latency_ms={"eval_item": per_item_ms},
@@ -321,4 +322,6 @@ def check_floors(results: EvalResults, floors_path: Path) -> list[str]:
     }
     if results.unsupported_answers > floors.get("max_unsupported_answers", 0):
         failed.append(f"answers with unsupported numbers = {results.unsupported_answers}")
-    return failed + [f"{k} = {actual[k]:.3f} < {v}" for k, v in floors.items() if k in actual and actual[k] < v]
+    return failed + [
+        f"{k} = {actual[k]:.3f} < {v}" for k, v in floors.items() if k in actual and actual[k] < v
+    ]

@@ -54,7 +54,9 @@ def _date_texts(d: date | None) -> list[str]:
     return [f"{d.year}年{d.month}月{d.day}日", d.isoformat()] if d else []
 
 
-def provenance(answer: Answer, policies: Iterable[Policy], as_of: date | None = None) -> set[tuple[float, bool]]:
+def provenance(
+    answer: Answer, policies: Iterable[Policy], as_of: date | None = None
+) -> set[tuple[float, bool]]:
     """The numbers an answer may state: from its citations, calculations and cited policies' metadata."""
     texts = [c.text for c in answer.citations] + [c.clause_path for c in answer.citations]
     for calc in answer.calculations:
@@ -74,7 +76,9 @@ def unsupported_numbers(text: str, allowed: set[tuple[float, bool]]) -> list[str
     return [n.raw for n in numbers_in(text) if (n.value, n.percent) not in allowed]
 
 
-def guard(candidate: str, grounded: Answer, policies: Iterable[Policy], as_of: date | None = None) -> tuple[str, list[str]]:
+def guard(
+    candidate: str, grounded: Answer, policies: Iterable[Policy], as_of: date | None = None
+) -> tuple[str, list[str]]:
     """``candidate`` if all its numbers have provenance in ``grounded``'s sources, else the grounded text.
 
     Returns the text to show and the offending numbers (logged; empty when the candidate passed).

@@ -14,7 +14,9 @@ STATUS_NOTES = {
     "unknown": "该政策的有效期未能确定，请向发文机关核实。",
 }
 VALIDITY_LINE = "《{title}》：{window}，截至{as_of}的状态为“{label}”。"
-SUPERSEDES_NOTE = "{newer}载明“原有政策与本通知不一致的，按本通知执行”：两者规定不同时以{newer}为准（{older}已被其取代）。"
+SUPERSEDES_NOTE = (
+    "{newer}载明“原有政策与本通知不一致的，按本通知执行”：两者规定不同时以{newer}为准（{older}已被其取代）。"
+)
 DISCLAIMER = "以上内容摘自政策原文，具体以发文机关解释为准。"
 
 ASK_IN_CHINESE = (

@@ -24,13 +24,20 @@ def cli_env(monkeypatch, fake_index, tmp_path):
 
 
 def test_ask_json_prints_the_answer_contract(cli_env):
-    result = runner.invoke(cli.app, ["ask", "宿州设备购置额800万元能拿多少奖补？", "--json", "--as-of", "2026-11-25"])
+    result = runner.invoke(
+        cli.app, ["ask", "宿州设备购置额800万元能拿多少奖补？", "--json", "--as-of", "2026-11-25"]
+    )
     assert result.exit_code == 0, result.output
     data = json.loads(result.stdout)
     assert data["refused"] is False
     assert data["calculations"] == [
-        {"citation": 1, "inputs": {"base_yuan": 8000000.0, "base": "项目设备购置额"}, "min_yuan": 640000.0,
-         "max_yuan": 640000.0, "formula": "800万元 × 8% = 64万元，未超过上限100万元"}
+        {
+            "citation": 1,
+            "inputs": {"base_yuan": 8000000.0, "base": "项目设备购置额"},
+            "min_yuan": 640000.0,
+            "max_yuan": 640000.0,
+            "formula": "800万元 × 8% = 64万元，未超过上限100万元",
+        }
     ]
     assert data["citations"][0]["policy_id"] == "suzhou-anhui-2021"
     assert data["citations"][0]["status"] == "in_force"
@@ -79,7 +86,9 @@ def test_index_build_with_a_broken_file_names_it_and_keeps_the_old_index(monkeyp
     (corpus_copy / "luan-draft.txt").write_bytes("一、总则。".encode("gb18030"))
     monkeypatch.setenv("PA_EMBEDDING_MODEL", "hash-test")
     monkeypatch.setattr(cli, "load_embeddings", lambda name: HashEmbeddings())
-    result = runner.invoke(cli.app, ["index", "build", "--corpus", str(corpus_copy), "--index", str(index_dir)])
+    result = runner.invoke(
+        cli.app, ["index", "build", "--corpus", str(corpus_copy), "--index", str(index_dir)]
+    )
     assert result.exit_code == 1
     assert "luan-draft.txt" in result.output and "原有索引" in result.output
     assert current_build(index_dir) == before

@@ -52,7 +52,9 @@ def test_sentence_transformers_model_path_works_offline(tmp_path):
     embeddings = load_embeddings("minilm")
     assert embeddings.dim == 384
     build_index(CORPUS, tmp_path / "index", embeddings)
-    assistant = Assistant(Settings(index_dir=tmp_path / "index", embedding_model="minilm"), embeddings=embeddings)
+    assistant = Assistant(
+        Settings(index_dir=tmp_path / "index", embedding_model="minilm"), embeddings=embeddings
+    )
     assert assistant.index.manifest["embedding_model"] == "minilm"
     # an English model: Chinese quality is not the point here, the offline loading path is
     hits = assistant.retriever.search("设备购置额 奖补", k=5, mode="dense", policy_ids=["suzhou-anhui-2021"])
