@@ -7,6 +7,7 @@ import re
 import unicodedata
 from dataclasses import dataclass
 from datetime import date
+from difflib import SequenceMatcher
 
 from langchain_core.embeddings import Embeddings
 
@@ -48,6 +49,12 @@ def normalize_question(question: str, limit: int) -> str:
 class Support:
     coverage: float
     dense: float
+
+
+def _same_heading(path_a: str, path_b: str) -> bool:
+    """「（四）着力推动中小企业上云用平台」 ~ 「（四）鼓励中小企业上云用平台」: the same measure."""
+    head_a, head_b = path_a.split(" > ")[-1], path_b.split(" > ")[-1]
+    return SequenceMatcher(None, head_a, head_b, autojunk=False).find_longest_match().size >= 6
 
 
 class Assistant:
@@ -181,7 +188,12 @@ class Assistant:
         if not (asks_amount(question) or figures):
             return Plan()
         cited = [(n, self.index.rules.get(h.clause.id, [])) for n, h in enumerate(hits, start=1)]
-        return plan(question, cited, self.retriever.term_weight)
+        twins = {
+            n
+            for n, h in enumerate(hits, start=1)
+            if any(t.clause.id == o.clause.id for t in self._twins_of(h) for o in hits)
+        }
+        return plan(question, cited, self.retriever.term_weight, always=twins)
 
     def _calculation_lines(self, calc: Plan, hits: list[Hit]) -> list[str]:
         lines = [f"测算[{n}]：{r.formula}。{''.join(r.caveats)}" for n, r in calc.results]
@@ -232,4 +244,20 @@ class Assistant:
                 asks_validity(question) and h.policy.id != hits[0].policy.id and c >= 0.85 * cov[0]
             ):
                 kept.append(h)
+        # the same measure in a policy that replaces (or was replaced by) a cited one: show both
+        for k in list(kept):
+            for twin in self._twins_of(k):
+                if all(twin.clause.id != h.clause.id for h in kept):
+                    kept.append(twin)
         return kept
+
+    def _twins_of(self, hit: Hit) -> list[Hit]:
+        linked = [
+            p for p in self._policies() if p.id in hit.policy.supersedes or hit.policy.id in p.supersedes
+        ]
+        return [
+            Hit(e.clause, p, hit.score)
+            for p in linked
+            for e in self.index.entries
+            if e.clause.policy_id == p.id and _same_heading(e.clause.path, hit.clause.path)
+        ]

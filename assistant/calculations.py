@@ -70,8 +70,13 @@ def plan(
     question: str,
     cited: list[tuple[int, list[AwardRule]]],
     weight: Callable[[str], float] = lambda _t: 1.0,
+    always: set[int] | None = None,
 ) -> Plan:
-    """Calculations for the rules of the cited clauses that the question is about."""
+    """Calculations for the rules of the cited clauses that the question is about.
+
+    ``always``: citations computed even when less relevant than the first (the same measure in a
+    policy that replaced, or was replaced by, another cited one).
+    """
     figures, non_money = find_figures(question)
     out = Plan()
     for fig in figures:
@@ -90,7 +95,7 @@ def plan(
     lead = max(scored_clauses[0][2])
     for n, rules, scores in scored_clauses:
         best = max(scores)
-        if n != scored_clauses[0][0] and best < 0.6 * lead:
+        if n != scored_clauses[0][0] and best < 0.6 * lead and n not in (always or set()):
             continue  # a clause cited for context, not one the question is about
         # rules nearly as relevant as the best (the city and county 贴息 of one clause) are all computed
         chosen = [r for r, s in zip(rules, scores, strict=True) if s >= best - 0.3][:3]
