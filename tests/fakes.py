@@ -1,4 +1,4 @@
-"""Fakes at the expensive seams: a tiny deterministic embedding model."""
+"""Fakes at the expensive seams: a tiny deterministic embedding model, a failing chat model."""
 
 from __future__ import annotations
 
@@ -6,6 +6,8 @@ import hashlib
 
 import numpy as np
 from langchain_core.embeddings import Embeddings
+from langchain_core.language_models import BaseChatModel
+from langchain_core.outputs import ChatResult
 
 
 class HashEmbeddings(Embeddings):
@@ -36,3 +38,14 @@ class HashEmbeddings(Embeddings):
 
     def embed_query(self, text: str) -> list[float]:
         return self._vec(text)
+
+
+class FailingChatModel(BaseChatModel):
+    """A chat model whose server is down."""
+
+    @property
+    def _llm_type(self) -> str:
+        return "failing-test"
+
+    def _generate(self, messages, stop=None, run_manager=None, **kwargs) -> ChatResult:
+        raise ConnectionError("model server unreachable")

@@ -66,9 +66,30 @@ def test_bad_as_of_date_is_a_clear_error(cli_env):
     assert result.exit_code == 2 and "--as-of" in result.output
 
 
-def test_unavailable_llm_backend_is_refused(cli_env):
+def test_unknown_llm_backend_is_refused(cli_env):
+    result = runner.invoke(cli.app, ["ask", "苏州上云补贴", "--llm", "gpt"])
+    assert result.exit_code == 2 and "none, local or openai" in result.output
+
+
+def test_openai_backend_without_a_server_says_what_to_set(cli_env, monkeypatch):
+    monkeypatch.delenv("PA_OPENAI_BASE_URL", raising=False)
+    result = runner.invoke(cli.app, ["ask", "苏州上云补贴", "--llm", "openai"])
+    assert result.exit_code == 1 and "PA_OPENAI_BASE_URL" in result.output
+
+
+def test_local_backend_without_the_model_file_says_how_to_install(cli_env, monkeypatch, tmp_path):
+    monkeypatch.setenv("PA_LLM_MODEL_PATH", str(tmp_path / "missing.gguf"))
     result = runner.invoke(cli.app, ["ask", "苏州上云补贴", "--llm", "local"])
-    assert result.exit_code == 2 and "not available" in result.output
+    assert result.exit_code == 1 and "model install" in result.output
+
+
+def test_interactive_chat_resolves_follow_ups(cli_env):
+    result = runner.invoke(
+        cli.app, ["chat", "--as-of", "2026-11-25"], input="苏州中小企业上云补贴多少？\n那宿州呢？\n"
+    )
+    assert result.exit_code == 0, result.output
+    assert "理解为：宿州中小企业上云补贴多少？" in result.stdout
+    assert "安徽省宿州市" in result.stdout
 
 
 def test_missing_index_says_how_to_build(monkeypatch, tmp_path):
