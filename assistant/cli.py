@@ -205,7 +205,7 @@ def evaluate(
     from assistant.evaluation import check_floors, load_gold, run_eval, write_report
 
     assistant = _assistant(Settings())
-    results = run_eval(assistant, load_gold(gold))
+    results = run_eval(assistant, load_gold(gold), conversations=gold.parent / "conversations.jsonl")
     write_report(results, report)
     err.print(report.read_text(encoding="utf-8"), markup=False, highlight=False, soft_wrap=True)
     if check:

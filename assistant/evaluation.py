@@ -89,6 +89,7 @@ class EvalResults:
     calc_exact: float = 0.0
     unsupported_answers: int = 0
     baseline: dict[str, RetrievalScores] = field(default_factory=dict)  # split → naive baseline
+    multi_turn: tuple[int, int, list[str]] = (0, 0, [])  # follow-up turns citing their clause, of n
     latency_ms: dict[str, float] = field(default_factory=dict)
 
 
@@ -151,7 +152,9 @@ def _same(a: float | None, b: float | None) -> bool:
     return (a is None and b is None) or (a is not None and b is not None and abs(a - b) < 0.01)
 
 
-def run_eval(assistant: Assistant, gold: list[GoldItem], baseline: bool = True) -> EvalResults:
+def run_eval(
+    assistant: Assistant, gold: list[GoldItem], baseline: bool = True, conversations: Path | None = None
+) -> EvalResults:
     started = time.perf_counter()
     items = [evaluate_item(assistant, g) for g in gold]
     per_item_ms = (time.perf_counter() - started) * 1000 / max(1, len(gold))
@@ -174,6 +177,8 @@ def run_eval(assistant: Assistant, gold: list[GoldItem], baseline: bool = True) 
     )
     if baseline:
         results.baseline = naive_baseline(assistant, gold)
+    if conversations is not None and conversations.exists():
+        results.multi_turn = run_conversations(assistant, conversations)
     return results
 
 
@@ -259,6 +264,8 @@ def write_report(results: EvalResults, path: Path) -> None:
         f"{results.calc_exact:.3f}",
         f"- answers with a number that has no provenance (cited clause, metadata or calculator): "
         f"{results.unsupported_answers}",
+        f"- multi-turn: {results.multi_turn[0]}/{results.multi_turn[1]} follow-up turns cite their expected clause "
+        f"(evals/conversations.jsonl)" + "".join(f"\n  - miss: {m}" for m in results.multi_turn[2]),
         f"- mean time per gold question (3 retrievals + answer): {results.latency_ms['eval_item']:.0f} ms",
         "",
     ]
@@ -307,6 +314,37 @@ def _support_table(results: EvalResults) -> list[str]:
     return rows
 
 
+def run_conversations(assistant: Assistant, path: Path, chat_model=None) -> tuple[int, int, list[str]]:
+    """Multi-turn gold: follow-up turns whose expected clause is cited (None: a refusal is expected)."""
+    from assistant.chain import AnswerChain
+    from assistant.followup import Turn
+
+    chain = AnswerChain(assistant, chat_model)
+    ok = n = 0
+    misses: list[str] = []
+    for line in path.read_text(encoding="utf-8").splitlines():
+        conv = json.loads(line)
+        history: list[Turn] = []
+        for i, turn in enumerate(conv["turns"]):
+            answer = chain.ask(turn["question"], history, as_of=EVAL_AS_OF)
+            if i > 0:
+                n += 1
+                gold = turn["gold_clause"]
+                wanted = [gold] if isinstance(gold, str) else gold
+                cited = [c.clause_id for c in answer.citations]
+                hit = answer.refused if gold is None else any(w in cited for w in wanted)
+                ok += hit
+                if not hit:
+                    misses.append(
+                        f"{conv['id']} turn {i + 1}: {turn['question']} → {answer.resolved_question} {cited[:3]}"
+                    )
+            history += [
+                Turn(role="user", content=turn["question"]),
+                Turn(role="assistant", content=answer.answer),
+            ]
+    return ok, n, misses
+
+
 def check_floors(results: EvalResults, floors_path: Path) -> list[str]:
     """Metrics below the floors in ``evals/floors.toml`` (empty list = all good)."""
     floors = tomllib.loads(floors_path.read_text(encoding="utf-8"))
@@ -319,6 +357,7 @@ def check_floors(results: EvalResults, floors_path: Path) -> list[str]:
         "answer_fact_accuracy": results.fact_accuracy,
         "refusal_accuracy": results.refusal_accuracy,
         "calculation_exact_match": results.calc_exact,
+        "multi_turn_accuracy": results.multi_turn[0] / max(1, results.multi_turn[1]),
     }
     if results.unsupported_answers > floors.get("max_unsupported_answers", 0):
         failed.append(f"answers with unsupported numbers = {results.unsupported_answers}")

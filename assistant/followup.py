@@ -35,11 +35,11 @@ def _place_words(text: str) -> list[str]:
 
 
 def _is_followup(question: str) -> bool:
-    """It refers back, or it names at most one topic word (「那宿州呢？」「如果贷款是5000万呢？」)."""
-    if _REFERS_BACK.search(question):
+    """It refers back, opens like a follow-up (「那…」「如果…」), or is short with at most one topic word."""
+    if _REFERS_BACK.search(question) or _FOLLOWUP_START.match(question):
         return True
     topic = content_terms(question) - place_terms()
-    return len(topic) <= 1 and bool(_FOLLOWUP_START.match(question) or len(question) <= _SHORT)
+    return len(topic) <= 1 and len(question) <= _SHORT
 
 
 def resolve(question: str, history: list[Turn] | None) -> str:
