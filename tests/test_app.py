@@ -78,7 +78,15 @@ def test_unknown_document_number_is_refused(fake_assistant):
 def test_answer_contract_round_trips_as_json(fake_assistant):
     answer = fake_assistant.ask("江苏省对新入选国家级双跨平台奖励多少？", as_of=AS_OF)
     data = answer.model_dump(mode="json")
-    assert set(data) == {"question", "answer", "refused", "citations", "calculations", "fallback", "resolved_question"}
+    assert set(data) == {
+        "question",
+        "answer",
+        "refused",
+        "citations",
+        "calculations",
+        "fallback",
+        "resolved_question",
+    }
     assert set(data["citations"][0]) == {
         "n",
         "clause_id",

@@ -20,7 +20,8 @@ def chain_with(fake_assistant, *responses: str, **kw) -> AnswerChain:
 def test_faithful_model_answer_is_kept(fake_assistant):
     text = "宿州对设备数字化改造按项目设备购置额的8%给予奖补，最高100万元[1]。按您的800万元测算为64万元[1]。"
     answer = chain_with(fake_assistant, text).ask(QUESTION, as_of=AS_OF)
-    assert answer.answer == text and not answer.fallback
+    grounded = fake_assistant.ask(QUESTION, as_of=AS_OF)
+    assert answer.answer == f"{text}\n\n{grounded.answer}" and not answer.fallback  # words, then the quotes
     assert answer.calculations[0].max_yuan == 640000  # amounts still come from the calculator
 
 
@@ -34,7 +35,9 @@ def test_invented_amount_falls_back_to_the_grounded_answer(fake_assistant):
 
 def test_markers_to_clauses_not_provided_are_removed(fake_assistant):
     answer = chain_with(fake_assistant, "最高100万元[1][7]。").ask(QUESTION, as_of=AS_OF)
-    assert answer.answer == "最高100万元[1]。" and not answer.fallback
+    assert (
+        answer.answer.startswith("最高100万元[1]。\n") and "[7]" not in answer.answer and not answer.fallback
+    )
 
 
 def test_answer_without_any_citation_falls_back(fake_assistant):
@@ -99,3 +102,24 @@ def test_follow_up_questions_resolve_against_history(fake_assistant):
 def test_bad_question_raises_before_any_event(fake_assistant):
     with pytest.raises(QuestionError):
         next(chain_with(fake_assistant, "x").stream("   "))
+
+
+def test_answer_that_hides_a_draft_status_falls_back(fake_assistant):
+    question = "六安的工业互联网政策正式生效了吗？"
+    wrong = chain_with(fake_assistant, "六安的工业互联网政策正式生效了。[1]").ask(question, as_of=AS_OF)
+    assert wrong.fallback and "征求意见稿" in wrong.answer
+    right = chain_with(fake_assistant, "该文件是征求意见稿，尚未正式施行[1]。").ask(question, as_of=AS_OF)
+    assert not right.fallback
+
+
+def test_answer_from_an_expired_policy_must_say_so(fake_assistant):
+    question = "苏府〔2020〕120号的定向云券补多少？"
+    assert (
+        chain_with(fake_assistant, "按星级分别补贴不高于1万、5万、10万[1]。")
+        .ask(question, as_of=AS_OF)
+        .fallback
+    )
+    ok = chain_with(fake_assistant, "该政策已失效；按星级分别补贴不高于1万、5万、10万[1]。").ask(
+        question, as_of=AS_OF
+    )
+    assert not ok.fallback

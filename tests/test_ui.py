@@ -29,8 +29,16 @@ def test_render_escapes_everything_it_shows():
     assert html.escape("<script>") in out and "征求意见稿" in out and "无文号" in out
 
 
-def test_chat_interface_builds_over_the_assistant(fake_assistant):
+def test_chat_interface_streams_and_follows_the_conversation(fake_assistant):
     import ui
+    from assistant.chain import AnswerChain
 
-    demo = ui.build_ui(fake_assistant)
+    demo = ui.build_ui(AnswerChain(fake_assistant))
     assert demo.title.startswith("政策助手")
+    history = [
+        {"role": "user", "content": "苏州中小企业上云补贴多少？"},
+        {"role": "assistant", "content": "…"},
+    ]
+    outputs = list(demo.fn("那宿州呢？", history))
+    assert "安徽省宿州市" in outputs[-1] and "<details>" in outputs[-1]
+    assert list(demo.fn("   ", []))[-1] == "问题不能为空，请输入您想咨询的政策问题。"
