@@ -22,10 +22,18 @@ install: $(STAMP)
 index: $(STAMP)
 	$(PY) -m assistant index build
 
+# The server on the embedded defaults: web chat http://127.0.0.1:8000/chat/, API /api, widget /embed.js.
 run: index
-	$(PY) ui.py
+	$(PY) -m assistant serve
 
-test: $(STAMP)
+# Browser tests drive Debian's chromium (never a downloaded browser); CJK fonts for readable screenshots.
+CHROMIUM := /usr/bin/chromium
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+$(CHROMIUM):
+	$(SUDO) apt-get update -qq
+	DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq chromium fonts-noto-cjk
+
+test: $(STAMP) $(CHROMIUM)
 	$(VENV)/bin/ruff check .
 	$(PY) -m pytest
 	$(PY) -m assistant index build

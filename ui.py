@@ -1,6 +1,8 @@
-"""The Gradio web chat (minimal for now: the embeddable widget and JSON API come with the web-chat issue).
+"""The Gradio web chat, mounted by the server at /chat/ (``make run``; ``python -m assistant serve``).
 
-Run with ``make run`` (installs, builds the index if needed, starts this on http://127.0.0.1:7860).
+Chinese UI; answers stream in; every citation opens to the whole clause with its policy, 文号, path
+and a status badge; a calculation card shows inputs, formula and range; a place filter; example
+questions; a clear button. Everything shown is escaped (clause text is data, never markup).
 """
 
 from __future__ import annotations
@@ -12,12 +14,12 @@ os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")  # closed network: no
 
 import gradio as gr  # noqa: E402
 
-from assistant.app import Assistant, QuestionError  # noqa: E402
+from assistant.amounts import format_yuan  # noqa: E402
+from assistant.app import QuestionError  # noqa: E402
 from assistant.chain import AnswerChain  # noqa: E402
 from assistant.followup import Turn  # noqa: E402
-from assistant.llm import make_chat_model  # noqa: E402
+from assistant.places import detect_places  # noqa: E402
 from assistant.records import STATUS_LABELS, Answer  # noqa: E402
-from assistant.settings import Settings  # noqa: E402
 
 EXAMPLES = [
     "宿州设备购置额800万元能拿多少奖补？",
@@ -25,21 +27,63 @@ EXAMPLES = [
     "江苏省对新入选国家级双跨平台奖励多少？",
     "六安的工业互联网政策正式生效了吗？",
 ]
+PLACES = {"全部": "", "江苏省": "江苏省", "苏州": "苏州", "宿州": "宿州", "六安": "六安"}
+CSS = """
+.pa-badge { display:inline-block; padding:0 6px; border-radius:8px; font-size:12px; color:#fff; margin-left:4px; }
+.pa-in_force { background:#2e7d32; } .pa-expired { background:#757575; } .pa-draft { background:#ef6c00; }
+.pa-unknown { background:#5d4037; }
+.pa-cite summary { cursor:pointer; color:#1565c0; } .pa-cite { margin:4px 0; }
+.pa-calc { border:1px solid #c8e6c9; background:#f1f8e9; border-radius:8px; padding:6px 10px; margin:6px 0; }
+.pa-note { color:#666; font-size:13px; }
+footer { display:none !important; }
+.gradio-container { max-width:100% !important; overflow-x:hidden; }
+"""
+
+
+def _esc(text: str) -> str:
+    return html.escape(text).replace("\n", "<br>")
+
+
+def badge(status: str) -> str:
+    return f'<span class="pa-badge pa-{html.escape(status)}">{STATUS_LABELS.get(status, status)}</span>'
 
 
 def render(answer: Answer) -> str:
-    """The answer followed by each cited clause in a collapsible block (all text escaped)."""
-    parts = [html.escape(answer.answer).replace("\n", "<br>")]
+    """The answer, a calculation card per result and one expandable block per cited clause."""
+    parts = [_esc(answer.answer)]
     if answer.fallback:
-        parts.append("<i>（模型回答未通过核验，已改用条款原文回答。）</i>")
+        parts.append('<p class="pa-note">（模型回答未通过核验，已改用条款原文回答。）</p>')
+    for calc in answer.calculations:
+        base = calc.inputs.get("base_yuan")
+        given = "；".join(
+            x
+            for x in (
+                f"{calc.inputs.get('base', '基数')}：{format_yuan(float(base))}" if base is not None else "",
+                f"等级：{calc.inputs['level']}" if calc.inputs.get("level") else "",
+            )
+            if x
+        )
+        top = "不设上限" if calc.max_yuan is None else format_yuan(calc.max_yuan)
+        parts.append(
+            f'<div class="pa-calc"><b>测算 [{calc.citation}]</b><br>'
+            + (f"输入：{_esc(given)}<br>" if given else "")
+            + f"公式：{_esc(calc.formula)}<br>结果：{_esc(format_yuan(calc.min_yuan))} ～ {_esc(top)}</div>"
+        )
     for c in answer.citations:
-        head = f"[{c.n}] {c.policy_title}（{c.doc_number or '无文号'}，{c.region}，{STATUS_LABELS[c.status]}）{c.clause_path}"
-        parts.append(f"<details><summary>{html.escape(head)}</summary>{html.escape(c.text)}</details>")
+        head = f"[{c.n}] 《{c.policy_title}》{c.doc_number or '（无文号）'} · {c.region} · {c.clause_path}"
+        parts.append(
+            f'<details class="pa-cite"><summary>{_esc(head)}{badge(c.status)}</summary>{_esc(c.text)}</details>'
+        )
     return "\n".join(parts)
 
 
-def _history(history: list) -> list[Turn]:
-    """Gradio's messages (dicts or message objects) → the conversation turns the chain understands."""
+def with_place(question: str, place: str) -> str:
+    """The place filter applies when the question names no place of its own."""
+    prefix = PLACES.get(place, "")
+    return question if not prefix or detect_places(question).named else f"{prefix}{question}"
+
+
+def _turns(history: list) -> list[Turn]:
     turns = []
     for m in history or []:
         role = m.get("role") if isinstance(m, dict) else getattr(m, "role", None)
@@ -50,38 +94,46 @@ def _history(history: list) -> list[Turn]:
 
 
 def build_ui(chain: AnswerChain) -> gr.Blocks:
-    def respond(message: str, history: list):
+    def respond(message: str, history: list, place: str):
+        history = list(history or [])
+        question = with_place(message or "", place)
+        past = _turns(history)
+        history.append({"role": "user", "content": _esc(message or "")})  # shown as text, never markup
+        history.append({"role": "assistant", "content": "……"})
+        yield history, ""
         try:
             streamed = ""
-            for event in chain.stream(message, _history(history)):
+            for event in chain.stream(question, past):
                 if event.type == "token":
                     streamed += event.data["text"]
-                    yield html.escape(streamed)
+                    history[-1] = {"role": "assistant", "content": _esc(streamed)}
+                    yield history, ""
                 elif event.type == "final":
-                    yield render(event.data["answer"])
+                    history[-1] = {"role": "assistant", "content": render(event.data["answer"])}
+                    yield history, ""
         except QuestionError as exc:
-            yield html.escape(str(exc))
+            history[-1] = {"role": "assistant", "content": _esc(str(exc))}
+            yield history, ""
 
-    return gr.ChatInterface(
-        respond,
-        title="政策助手 · 工业互联网扶持政策问答",
-        description="回答均摘自政策原文并标注出处，金额由计算器按条款算出；政策库中没有依据的问题会直接说明。",
-        examples=EXAMPLES,
-        examples_label="示例问题",
-        flagging_mode="never",
-    )
-
-
-def make_chain() -> AnswerChain:
-    """The web chat's chain: the local model by default (PA_LLM=none for the grounded answer only)."""
-    settings = Settings(llm=os.environ.get("PA_LLM", "local"))
-    return AnswerChain(Assistant(settings), make_chat_model(settings), settings.llm_timeout_s)
-
-
-if __name__ == "__main__":
-    demo = build_ui(make_chain())
-    demo.launch(
-        server_name=os.environ.get("PA_HOST", "127.0.0.1"),
-        server_port=int(os.environ.get("PA_PORT", "7860")),
-        share=False,
-    )
+    with gr.Blocks(title="政策助手") as demo:
+        gr.Markdown(
+            "### 政策助手 · 工业互联网扶持政策问答\n回答摘自政策原文并标注出处，金额由计算器按条款算出。"
+        )
+        place = gr.Dropdown(list(PLACES), value="全部", label="地区", elem_id="pa-place")
+        chatbot = gr.Chatbot(label="对话", height=460, elem_id="pa-chat", buttons=["copy"])
+        with gr.Row():
+            box = gr.Textbox(
+                placeholder="例如：宿州设备购置额800万元能拿多少奖补？",
+                show_label=False,
+                scale=5,
+                elem_id="pa-input",
+                max_lines=4,
+            )
+            send = gr.Button("发送", variant="primary", scale=1, min_width=60, elem_id="pa-send")
+        clear = gr.Button("清空对话", elem_id="pa-clear")
+        gr.Examples(EXAMPLES, inputs=box, label="示例问题")
+        send.click(respond, [box, chatbot, place], [chatbot, box])
+        box.submit(respond, [box, chatbot, place], [chatbot, box])
+        clear.click(lambda: ([], ""), None, [chatbot, box])
+    demo.respond = respond  # the handler, for tests
+    return demo

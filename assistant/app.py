@@ -26,6 +26,8 @@ from assistant.settings import Settings
 from assistant.validity import status_as_of
 
 log = logging.getLogger(__name__)
+_SCRIPT = re.compile(r"<(script|style)\b[^>]*>.*?(</\1\s*>|$)", re.IGNORECASE | re.DOTALL)
+_TAG = re.compile(r"</?[A-Za-z][^<>]{0,500}>")
 
 
 class QuestionError(ValueError):
@@ -37,6 +39,9 @@ def normalize_question(question: str, limit: int) -> str:
     if len(question) > limit:
         raise QuestionError(prompts.TOO_LONG_QUESTION.format(n=len(question), limit=limit))
     text = normalize_characters(question.replace("\n", " ").replace("\t", " "))
+    # markup is never part of a policy question (a pasted page, or an attack): keep only its text
+    text = _SCRIPT.sub(" ", text)
+    text = _TAG.sub(" ", text)
     text = re.sub(r"\s+", " ", text).strip()
     if not text:
         raise QuestionError(prompts.EMPTY_QUESTION)

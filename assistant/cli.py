@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import logging
 import sys
 from datetime import date
 from pathlib import Path
@@ -263,3 +264,31 @@ def model_install() -> None:
     except ModelSetupError as exc:
         _fail(str(exc), 1)
     err.print(f"{'installed' if fresh else 'already installed'}: {dest}", markup=False, highlight=False)
+
+
+@app.command()
+def serve(
+    llm: Annotated[str, typer.Option("--llm", help="answer backend for the web chat and API")] = "local",
+    host: Annotated[str | None, typer.Option(help="listen address (default PA_HOST or 127.0.0.1)")] = None,
+    port: Annotated[int | None, typer.Option(help="port (default PA_PORT or 8000)")] = None,
+) -> None:
+    """The server: web chat at /chat/, JSON API at /api/…, widget at /embed.js, docs at /docs."""
+    import uvicorn
+
+    from assistant.api import create_app
+
+    settings = _settings(None, llm)
+    overrides = {k: v for k, v in {"host": host, "port": port}.items() if v}
+    settings = settings.model_copy(update=overrides)
+    chain = _chain(settings)  # fails early with a clear message (missing index or model)
+    err.print(f"serving on http://{settings.host}:{settings.port}/chat/ (llm: {settings.llm})", markup=False)
+    access = logging.getLogger("assistant.access")
+    access.setLevel(logging.INFO)
+    access.addHandler(logging.StreamHandler())  # one JSON line per request, no question text
+    uvicorn.run(
+        create_app(settings, chain),
+        host=settings.host,
+        port=settings.port,
+        log_level="info",
+        access_log=False,
+    )

@@ -23,6 +23,10 @@ ASK_IN_CHINESE = (
     "（The policy library is in Chinese; please ask in Chinese, e.g. 「宿州对设备购置有什么奖补？」）"
 )
 
+SERVER_BUSY = "当前咨询人数较多，请稍后再试。"
+BODY_TOO_LARGE = "请求内容过大。"
+RATE_LIMITED = "请求过于频繁，请稍后再试。"
+
 EMPTY_QUESTION = "问题不能为空，请输入您想咨询的政策问题。"
 TOO_LONG_QUESTION = "问题过长（{n}个字符），请精简到{limit}个字符以内。"
 NO_TEXT_QUESTION = "问题中没有可识别的文字，请用中文描述您的问题。"

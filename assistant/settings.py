@@ -53,6 +53,20 @@ class Settings(BaseSettings):
         default=0.80, description="cosine of the top dense hit, for questions without Chinese text"
     )
     max_question_chars: int = Field(default=2000, ge=10)
+    # ---- the server (python -m assistant serve / make run)
+    host: str = Field(default="127.0.0.1", description="address the server listens on")
+    port: int = Field(default=8000, ge=1, le=65535)
+    embed_origins: list[str] = Field(
+        default_factory=list,
+        description="sites allowed to frame the chat (CSP frame-ancestors), e.g. https://gxj.example.gov.cn",
+    )
+    cors_origins: list[str] = Field(
+        default_factory=list, description="sites allowed to call /api from a browser"
+    )
+    rate_limit: str = Field(default="30/minute", description="per client address, for /api and /v1")
+    max_body_bytes: int = Field(default=32_768, ge=1024, description="larger requests get 413")
+    llm_concurrency: int = Field(default=2, ge=1, description="model answers generated at once; more wait")
+    llm_queue_timeout_s: float = Field(default=20.0, gt=0, description="wait for a free model slot, then 503")
     as_of: date | None = Field(default=None, description="validity date; None = today")
 
     def today(self) -> date:

@@ -100,3 +100,9 @@ def test_answer_contract_round_trips_as_json(fake_assistant):
     }
     assert Answer.model_validate_json(answer.model_dump_json()) == answer
     assert data["citations"][0]["doc_number"] is None  # the provincial text prints no 文号
+
+
+def test_markup_in_a_question_is_reduced_to_its_text():
+    q = "<img src=x onerror=alert(1)><script>alert(2)</script>宿州<b>设备</b>购置额800万元"
+    assert normalize_question(q, 2000) == "宿州 设备 购置额800万元"
+    assert normalize_question("1<2 且 3>2 的补贴", 2000) == "1<2 且 3>2 的补贴"

@@ -1,0 +1,182 @@
+"""Real-browser tests: Debian's chromium driven by Playwright (never a downloaded browser).
+
+A host page on another localhost origin embeds the widget with one script tag; the chat answers a
+宿州 amount question with the 宿州 clause and a calculation card while the answer streams in; a
+phone-width screen has no horizontal scrolling; an origin outside the allow-list cannot frame the
+chat; whatever a user types is shown as text, never run. Screenshots go to test-artifacts/.
+"""
+
+from __future__ import annotations
+
+import http.server
+import socket
+import threading
+import time
+from pathlib import Path
+
+import pytest
+import uvicorn
+from langchain_core.language_models.fake_chat_models import FakeListChatModel
+
+from assistant.api import create_app
+from assistant.chain import AnswerChain
+from assistant.settings import Settings
+
+pytestmark = pytest.mark.e2e
+CHROMIUM = "/usr/bin/chromium"
+ARTIFACTS = Path(__file__).resolve().parent.parent / "test-artifacts"
+QUESTION = "宿州设备购置额800万元能拿多少奖补？"
+MODEL_WORDS = "宿州对设备技术改造按项目设备购置额的8%给予奖补，最高100万元；按您的800万元测算为64万元[1]。"
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def _serve_in_thread(server: uvicorn.Server) -> threading.Thread:
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    deadline = time.time() + 60
+    while not server.started:
+        if time.time() > deadline:
+            raise RuntimeError("server did not start")
+        time.sleep(0.1)
+    return thread
+
+
+class _HostPage(http.server.BaseHTTPRequestHandler):
+    script_src = ""
+
+    def do_GET(self):  # noqa: N802 - the stdlib's name
+        body = (
+            "<!doctype html><html lang='zh-CN'><head><meta charset='utf-8'>"
+            "<meta name='viewport' content='width=device-width, initial-scale=1'><title>某经信局</title></head>"
+            f"<body><h1>某市经济和信息化局</h1><p>欢迎访问。</p><script src='{self.script_src}' defer></script></body></html>"
+        ).encode()
+        self.send_response(200)
+        self.send_header("Content-Type", "text/html; charset=utf-8")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def log_message(self, *args):
+        pass
+
+
+@pytest.fixture(scope="module")
+def sites(fake_assistant):
+    """The assistant on one port; an allowed host page and a disallowed one on two others."""
+    api_port, allowed_port, other_port = _free_port(), _free_port(), _free_port()
+    allowed = f"http://127.0.0.1:{allowed_port}"
+    model = FakeListChatModel(responses=[MODEL_WORDS] * 20, sleep=0.03)  # streams character by character
+    app = create_app(
+        Settings(embed_origins=[allowed], llm_timeout_s=60), AnswerChain(fake_assistant, model, 60)
+    )
+    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=api_port, log_level="warning"))
+    _serve_in_thread(server)
+    _HostPage.script_src = f"http://127.0.0.1:{api_port}/embed.js"
+    hosts = [http.server.ThreadingHTTPServer(("127.0.0.1", p), _HostPage) for p in (allowed_port, other_port)]
+    for h in hosts:
+        threading.Thread(target=h.serve_forever, daemon=True).start()
+    yield {
+        "api": f"http://127.0.0.1:{api_port}",
+        "allowed": allowed,
+        "other": f"http://localhost:{other_port}",
+    }
+    server.should_exit = True
+    for h in hosts:
+        h.shutdown()
+
+
+@pytest.fixture(scope="module")
+def browser():
+    from playwright.sync_api import sync_playwright
+
+    assert Path(CHROMIUM).exists(), "install Debian's chromium (make test does: apt-get install chromium)"
+    with sync_playwright() as p:
+        b = p.chromium.launch(
+            executable_path=CHROMIUM,
+            headless=True,
+            args=[
+                "--no-sandbox",
+                "--disable-gpu",
+                "--disable-background-networking",
+                "--disable-component-update",
+                "--no-first-run",
+            ],
+        )
+        yield b
+        b.close()
+
+
+def _ask_in(frame, question: str) -> None:
+    frame.locator("#pa-input textarea").fill(question)
+    frame.locator("#pa-send").click()
+
+
+def test_widget_on_a_bureau_page_answers_with_the_suzhou_clause_and_a_calculation(sites, browser):
+    ARTIFACTS.mkdir(exist_ok=True)
+    page = browser.new_page(viewport={"width": 1280, "height": 900})
+    dialogs = []
+    page.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))
+    page.goto(sites["allowed"])
+    page.locator("#policy-assistant-launcher").click()
+    frame = page.frame_locator("#policy-assistant-frame")
+    _ask_in(frame, QUESTION)
+    chat = frame.locator("#pa-chat")
+    # the model's words appear bit by bit before the final answer (with its card) replaces them
+    chat.get_by_text("宿州对设备技术改造", exact=False).first.wait_for(timeout=30_000)
+    assert frame.locator(".pa-calc").count() == 0
+    frame.locator(".pa-calc").first.wait_for(timeout=60_000)
+    card = frame.locator(".pa-calc").first.inner_text()
+    assert "800万元 × 8% = 64万元" in card and "64万元 ～ 64万元" in card
+    cite = frame.locator("details.pa-cite").first
+    assert "安徽省宿州市" in cite.inner_text() and "第1段" in cite.inner_text()
+    cite.locator("summary").click()
+    assert "按照项目设备购置额的8%给予奖补" in cite.inner_text() and "现行有效" in cite.inner_text()
+    page.screenshot(path=str(ARTIFACTS / "embed-answer.png"), full_page=True)
+    assert dialogs == []
+    page.close()
+
+
+def test_phone_width_has_no_horizontal_scrolling(sites, browser):
+    page = browser.new_page(viewport={"width": 390, "height": 844}, is_mobile=True, has_touch=True)
+    page.goto(sites["api"] + "/chat/")
+    _ask_in(page, QUESTION)
+    page.locator(".pa-calc").first.wait_for(timeout=60_000)
+    assert page.evaluate("document.documentElement.scrollWidth") <= page.evaluate("window.innerWidth")
+    page.screenshot(path=str(ARTIFACTS / "phone-chat.png"), full_page=True)
+    host = browser.new_page(viewport={"width": 390, "height": 844}, is_mobile=True)
+    host.goto(sites["allowed"])
+    host.locator("#policy-assistant-launcher").click()
+    box = host.locator("#policy-assistant-frame").bounding_box()
+    assert box["x"] >= 0 and box["x"] + box["width"] <= 390
+    assert host.evaluate("document.documentElement.scrollWidth") <= 390
+    page.close()
+    host.close()
+
+
+def test_an_origin_outside_the_allow_list_cannot_frame_the_chat(sites, browser):
+    page = browser.new_page()
+    page.goto(sites["other"])
+    page.locator("#policy-assistant-launcher").click()
+    page.wait_for_timeout(3000)
+    frame = page.locator("#policy-assistant-frame").element_handle().content_frame()
+    assert frame is None or frame.locator("#pa-input").count() == 0
+    page.close()
+
+
+def test_what_a_user_types_is_shown_not_run(sites, browser):
+    page = browser.new_page()
+    dialogs = []
+    page.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))
+    page.goto(sites["api"] + "/chat/")
+    _ask_in(page, "<img src=x onerror=alert(1)><script>alert(2)</script>宿州设备购置额800万元能拿多少奖补？")
+    page.locator(".pa-calc").first.wait_for(timeout=60_000)
+    page.screenshot(path=str(ARTIFACTS / "markup-question.png"), full_page=True)
+    page.wait_for_timeout(500)
+    assert dialogs == []
+    assert page.locator("#pa-chat img[src='x']").count() == 0
+    page.close()
