@@ -30,7 +30,9 @@ from assistant.records import STATUS_LABELS, Answer
 
 log = logging.getLogger(__name__)
 _MARKER = re.compile(r"\[(\d+)\]")
-# an answer from a draft or an expired policy must say so (「六安的政策正式生效了」 is wrong)
+# an answer from a draft or an expired policy must not call it in force (「六安的政策正式生效了」 is
+# wrong: fallback); one that merely leaves the status out gets it stated in front
+_CLAIMS_IN_FORCE = re.compile(r"生效了|已生效|正式生效|现行有效|仍然有效|仍有效|还有效|有效期内|正在实施")
 _STATUS_WORDS = {
     "draft": ("征求意见稿", "草案", "尚未正式", "未正式"),
     "expired": ("失效", "过期", "到期", "废止"),
@@ -125,14 +127,19 @@ class AnswerChain:
             problems.append("no citation marker")
         if prompts.NOT_FOUND in text:
             problems.append("model refused although clauses support an answer")
-        for status in {c.status for c in grounded.citations} & set(_STATUS_WORDS):
-            if not any(w in text for w in _STATUS_WORDS[status]):
-                problems.append(f"does not say that a cited policy is {status}")
+        notes = []
+        for c in grounded.citations:
+            if c.status not in _STATUS_WORDS or any(w in text for w in _STATUS_WORDS[c.status]):
+                continue
+            if _CLAIMS_IN_FORCE.search(text):
+                problems.append(f"calls a policy in force although it is {c.status}")
+            elif c.policy_title not in "".join(notes):
+                notes.append(prompts.MODEL_STATUS_NOTE[c.status].format(title=c.policy_title))
         bad = unsupported_numbers(text, provenance(grounded, policies, as_of))
         if bad:
             problems.append(f"numbers without provenance {bad}")
         if problems:
             log.warning("model answer replaced by the grounded answer: %s", "; ".join(problems))
             return grounded.model_copy(update={"fallback": True})
-        # the model's words first, then the quoted clauses and formulas they rest on
-        return grounded.model_copy(update={"answer": f"{text}\n\n{grounded.answer}"})
+        # the model's words (with any status it left out), then the quoted clauses and formulas
+        return grounded.model_copy(update={"answer": "".join(notes) + f"{text}\n\n{grounded.answer}"})

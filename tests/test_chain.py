@@ -112,14 +112,13 @@ def test_answer_that_hides_a_draft_status_falls_back(fake_assistant):
     assert not right.fallback
 
 
-def test_answer_from_an_expired_policy_must_say_so(fake_assistant):
+def test_an_expired_policy_is_never_called_in_force_and_its_status_is_always_shown(fake_assistant):
     question = "苏府〔2020〕120号的定向云券补多少？"
-    assert (
-        chain_with(fake_assistant, "按星级分别补贴不高于1万、5万、10万[1]。")
-        .ask(question, as_of=AS_OF)
-        .fallback
-    )
-    ok = chain_with(fake_assistant, "该政策已失效；按星级分别补贴不高于1万、5万、10万[1]。").ask(
-        question, as_of=AS_OF
-    )
-    assert not ok.fallback
+    wrong = chain_with(fake_assistant, "该政策现行有效，按星级分别补贴不高于1万、5万、10万[1]。")
+    assert wrong.ask(question, as_of=AS_OF).fallback
+    silent = chain_with(fake_assistant, "按星级分别补贴不高于1万、5万、10万[1]。").ask(question, as_of=AS_OF)
+    assert not silent.fallback
+    assert silent.answer.startswith("（提示：《关于推进制造业智能化改造和数字化转型的若干措施》已失效")
+    said = chain_with(fake_assistant, "该政策已失效；按星级分别补贴不高于1万、5万、10万[1]。")
+    answer = said.ask(question, as_of=AS_OF)
+    assert not answer.fallback and answer.answer.startswith("该政策已失效")
