@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import atexit
 from functools import lru_cache
 
 from langchain_core.language_models import BaseChatModel
@@ -37,7 +38,7 @@ def _local(path: str, n_ctx: int, threads: int, max_tokens: int) -> BaseChatMode
         raise BackendError(
             "--llm local needs llama-cpp-python and langchain-community (make install)"
         ) from exc
-    return ChatLlamaCpp(
+    model = ChatLlamaCpp(
         model_path=path,
         n_ctx=n_ctx,
         n_threads=threads,
@@ -49,6 +50,9 @@ def _local(path: str, n_ctx: int, threads: int, max_tokens: int) -> BaseChatMode
         streaming=True,
         verbose=False,
     )
+    # free the weights before interpreter teardown (llama.cpp's destructor fails once modules are gone)
+    atexit.register(model.client.close)
+    return model
 
 
 def _openai(settings: Settings) -> BaseChatModel:

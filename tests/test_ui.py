@@ -29,16 +29,37 @@ def test_render_escapes_everything_it_shows():
     assert html.escape("<script>") in out and "征求意见稿" in out and "无文号" in out
 
 
-def test_chat_interface_streams_and_follows_the_conversation(fake_assistant):
+def test_chat_streams_and_follows_the_conversation(fake_assistant):
     import ui
     from assistant.chain import AnswerChain
 
     demo = ui.build_ui(AnswerChain(fake_assistant))
-    assert demo.title.startswith("政策助手")
+    assert demo.title == "政策助手"
     history = [
         {"role": "user", "content": "苏州中小企业上云补贴多少？"},
         {"role": "assistant", "content": "…"},
     ]
-    outputs = list(demo.fn("那宿州呢？", history))
-    assert "安徽省宿州市" in outputs[-1] and "<details>" in outputs[-1]
-    assert list(demo.fn("   ", []))[-1] == "问题不能为空，请输入您想咨询的政策问题。"
+    shown = [
+        h[-1]["content"] for h, _ in demo.respond("那宿州呢？", history, "全部")
+    ]  # as each yield shows it
+    final = shown[-1]
+    assert shown[0] == "……"  # a placeholder first, while the answer is prepared
+    assert "安徽省宿州市" in final and "<details" in final
+    empty = list(demo.respond("   ", [], "全部"))[-1][0][-1]["content"]
+    assert empty == "问题不能为空，请输入您想咨询的政策问题。"
+
+
+def test_place_filter_applies_only_when_the_question_names_no_place():
+    import ui
+
+    assert ui.with_place("上云补贴多少？", "宿州") == "宿州上云补贴多少？"
+    assert ui.with_place("苏州上云补贴多少？", "宿州") == "苏州上云补贴多少？"
+    assert ui.with_place("上云补贴多少？", "全部") == "上云补贴多少？"
+
+
+def test_calculation_card_shows_inputs_formula_and_range(fake_assistant):
+    import ui
+
+    answer = fake_assistant.ask("宿州设备购置额800万元能拿多少奖补？")
+    out = ui.render(answer)
+    assert "输入：项目设备购置额：800万元" in out and "结果：64万元 ～ 64万元" in out and "pa-in_force" in out
