@@ -90,10 +90,21 @@ def create_app(
         from assistant.llm import make_chat_model
 
         chain = AnswerChain(Assistant(settings), make_chat_model(settings), settings.llm_timeout_s)
+    from assistant.mcp_server import build_mcp
+
+    mcp = build_mcp(chain)
+    mcp_app = mcp.streamable_http_app(streamable_http_path="/", stateless_http=True, json_response=True)
+
+    @asynccontextmanager
+    async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        async with mcp.session_manager.run():  # the MCP transport's task group
+            yield
+
     app = FastAPI(
         title="政策助手 policy-assistant API",
         version="0.1.0",
         description="工业互联网扶持政策问答：引用条款、确定性计算奖补金额。",
+        lifespan=lifespan,
     )
     app.state.chain = chain
     gate = Gate(settings.llm_concurrency, settings.llm_queue_timeout_s)
@@ -117,7 +128,9 @@ def create_app(
         declared = request.headers.get("content-length")
         if declared and declared.isdigit() and int(declared) > settings.max_body_bytes:
             response = JSONResponse({"detail": prompts.BODY_TOO_LARGE}, status_code=413)
-        elif path.startswith(("/api/ask", "/v1/")) and not limiter.hit(limit, client):
+        elif path.startswith(("/v1/", "/mcp")) and not _authorized(request):
+            response = JSONResponse({"error": {"message": "Invalid API key.", "code": "invalid_api_key"}}, 401)
+        elif path.startswith(("/api/ask", "/v1/", "/mcp")) and not limiter.hit(limit, client):
             response = JSONResponse(
                 {"detail": prompts.RATE_LIMITED}, status_code=429, headers={"Retry-After": "60"}
             )
@@ -138,6 +151,10 @@ def create_app(
             )
         )
         return response
+
+    def _authorized(request: Request) -> bool:
+        key = settings.api_key
+        return key is None or request.headers.get("authorization") == f"Bearer {key.get_secret_value()}"
 
     def _check(req: AskRequest) -> None:
         if len(req.question) > settings.max_question_chars:
@@ -181,6 +198,13 @@ def create_app(
                 yield {"event": "error", "data": json.dumps({"detail": exc.detail}, ensure_ascii=False)}
 
         return EventSourceResponse(publish())
+
+    from assistant.openai_compat import build_router, openai_error_handler
+
+    app.include_router(build_router(settings, chain, gate))
+    app.add_exception_handler(HTTPException, openai_error_handler)
+
+    app.mount("/mcp", mcp_app)
 
     @app.get("/api/policies", response_model=list[PolicyInfo], tags=["policies"])
     async def policies(as_of: date | None = None) -> list[PolicyInfo]:

@@ -293,3 +293,11 @@ def serve(
                     workers=workers, log_level="info", access_log=False)
         return
     uvicorn.run(create_app(settings, chain), host=settings.host, port=settings.port, log_level="info", access_log=False)
+
+
+@app.command()
+def mcp() -> None:
+    """The MCP tools (search_policies, calculate_award, list_policies, ask) over stdio, for MCP clients."""
+    from assistant.mcp_server import run_stdio
+
+    run_stdio()
