@@ -62,14 +62,21 @@ class PolicyInfo(BaseModel):
 
 
 class Gate:
-    """At most ``slots`` model generations at once; a request waits ``timeout_s`` for a slot, then 503."""
+    """At most ``slots`` model generations at once; a request waits ``timeout_s`` for a slot, then 503.
 
-    def __init__(self, slots: int, timeout_s: float):
+    Disabled (every request passes at once) when answers come without a model: they take milliseconds.
+    """
+
+    def __init__(self, slots: int, timeout_s: float, enabled: bool = True):
         self.semaphore = asyncio.Semaphore(slots)
         self.timeout_s = timeout_s
+        self.enabled = enabled
 
     @asynccontextmanager
     async def slot(self) -> AsyncIterator[None]:
+        if not self.enabled:
+            yield
+            return
         try:
             await asyncio.wait_for(self.semaphore.acquire(), self.timeout_s)
         except TimeoutError:
@@ -107,8 +114,8 @@ def create_app(
         lifespan=lifespan,
     )
     app.state.chain = chain
-    gate = Gate(settings.llm_concurrency, settings.llm_queue_timeout_s)
     uses_model = chain.chain is not None
+    gate = Gate(settings.llm_concurrency, settings.llm_queue_timeout_s, enabled=uses_model)
     limiter, limit = MovingWindowRateLimiter(MemoryStorage()), parse(settings.rate_limit)
     frame_ancestors = " ".join(["'self'", *settings.embed_origins])
 
@@ -129,7 +136,9 @@ def create_app(
         if declared and declared.isdigit() and int(declared) > settings.max_body_bytes:
             response = JSONResponse({"detail": prompts.BODY_TOO_LARGE}, status_code=413)
         elif path.startswith(("/v1/", "/mcp")) and not _authorized(request):
-            response = JSONResponse({"error": {"message": "Invalid API key.", "code": "invalid_api_key"}}, 401)
+            response = JSONResponse(
+                {"error": {"message": "Invalid API key.", "code": "invalid_api_key"}}, 401
+            )
         elif path.startswith(("/api/ask", "/v1/", "/mcp")) and not limiter.hit(limit, client):
             response = JSONResponse(
                 {"detail": prompts.RATE_LIMITED}, status_code=429, headers={"Retry-After": "60"}
@@ -167,10 +176,8 @@ def create_app(
         """The answer contract for one question (with optional conversation ``history``)."""
         _check(req)
         try:
-            if uses_model:
-                async with gate.slot():
-                    return await run_in_threadpool(chain.ask, req.question, req.history, req.as_of)
-            return await run_in_threadpool(chain.ask, req.question, req.history, req.as_of)
+            async with gate.slot():
+                return await run_in_threadpool(chain.ask, req.question, req.history, req.as_of)
         except QuestionError as exc:
             raise HTTPException(400, str(exc)) from None
 
@@ -187,11 +194,7 @@ def create_app(
         async def publish() -> AsyncIterator[dict]:
             yield _sse(first)
             try:
-                if uses_model:
-                    async with gate.slot():
-                        async for event in iterate_in_threadpool(events):
-                            yield _sse(event)
-                else:
+                async with gate.slot():
                     async for event in iterate_in_threadpool(events):
                         yield _sse(event)
             except HTTPException as exc:  # no free model slot: the stream is already open, so say it here

@@ -289,10 +289,23 @@ def serve(
     access.addHandler(logging.StreamHandler())  # one JSON line per request, no question text
     if workers > 1:  # separate processes: each builds its app from the environment
         os.environ.update({"PA_LLM": settings.llm, "PA_HOST": settings.host, "PA_PORT": str(settings.port)})
-        uvicorn.run("assistant.api:app_from_env", factory=True, host=settings.host, port=settings.port,
-                    workers=workers, log_level="info", access_log=False)
+        uvicorn.run(
+            "assistant.api:app_from_env",
+            factory=True,
+            host=settings.host,
+            port=settings.port,
+            workers=workers,
+            log_level="info",
+            access_log=False,
+        )
         return
-    uvicorn.run(create_app(settings, chain), host=settings.host, port=settings.port, log_level="info", access_log=False)
+    uvicorn.run(
+        create_app(settings, chain),
+        host=settings.host,
+        port=settings.port,
+        log_level="info",
+        access_log=False,
+    )
 
 
 @app.command()

@@ -36,26 +36,38 @@ def build_mcp(chain: AnswerChain) -> MCPServer:
         description="按问题检索政策条款（可限定地区、有效期日期）。Search policy clauses for a query, optionally "
         "limited to a region (苏州/宿州/六安/江苏省…) and judged valid as of a date (YYYY-MM-DD)."
     )
-    def search_policies(query: str, region: str | None = None, as_of: str | None = None, limit: int = 5) -> list[dict]:
+    def search_policies(
+        query: str, region: str | None = None, as_of: str | None = None, limit: int = 5
+    ) -> list[dict]:
         day = _day(as_of, assistant.settings.today())
         text = f"{region or ''}{query}"
         hits = assistant.retrieve(text, detect_places(text), k=max(1, min(limit, 20)))
         out = []
         for h in hits:
             status = status_as_of(h.policy, day)
-            out.append({
-                "clause_id": h.clause.id, "policy_id": h.policy.id, "policy_title": h.policy.title,
-                "doc_number": h.policy.doc_number or None, "region": h.policy.region, "clause_path": h.clause.path,
-                "status": status, "status_label": STATUS_LABELS[status], "text": h.clause.text,
-                "award_rules": len(assistant.index.rules.get(h.clause.id, [])),
-            })
+            out.append(
+                {
+                    "clause_id": h.clause.id,
+                    "policy_id": h.policy.id,
+                    "policy_title": h.policy.title,
+                    "doc_number": h.policy.doc_number or None,
+                    "region": h.policy.region,
+                    "clause_path": h.clause.path,
+                    "status": status,
+                    "status_label": STATUS_LABELS[status],
+                    "text": h.clause.text,
+                    "award_rules": len(assistant.index.rules.get(h.clause.id, [])),
+                }
+            )
         return out
 
     @server.tool(
         description="按条款计算奖补金额（元）：clause_id 来自 search_policies；base_yuan 为计算基数（元）；level 为等级"
         "（如 L4、四星级）。Compute the award range in yuan under a clause's rules; never state amounts it did not return."
     )
-    def calculate_award(clause_id: str, base_yuan: float | None = None, level: str | None = None) -> dict[str, Any]:
+    def calculate_award(
+        clause_id: str, base_yuan: float | None = None, level: str | None = None
+    ) -> dict[str, Any]:
         return calculator.invoke({"clause_id": clause_id, "base_yuan": base_yuan, "level": level})
 
     @server.tool(
@@ -66,9 +78,17 @@ def build_mcp(chain: AnswerChain) -> MCPServer:
         out = []
         for p in assistant.index.policies.values():
             status = status_as_of(p, day)
-            out.append({"id": p.id, "title": p.title, "doc_number": p.doc_number or None, "region": p.region,
-                        "expires": p.expires.isoformat() if p.expires else None, "status": status,
-                        "status_label": STATUS_LABELS[status]})
+            out.append(
+                {
+                    "id": p.id,
+                    "title": p.title,
+                    "doc_number": p.doc_number or None,
+                    "region": p.region,
+                    "expires": p.expires.isoformat() if p.expires else None,
+                    "status": status,
+                    "status_label": STATUS_LABELS[status],
+                }
+            )
         return out
 
     @server.tool(

@@ -51,8 +51,10 @@ def basis(answer: Answer) -> str:
     """「依据」: one line per cited clause (policy, 文号, clause path, status)."""
     if not answer.citations:
         return ""
-    lines = [f"[{c.n}] 《{c.policy_title}》（{c.doc_number or '无文号'}）{c.clause_path}，{STATUS_LABELS[c.status]}"
-             for c in answer.citations]
+    lines = [
+        f"[{c.n}] 《{c.policy_title}》（{c.doc_number or '无文号'}）{c.clause_path}，{STATUS_LABELS[c.status]}"
+        for c in answer.citations
+    ]
     return "\n\n依据：\n" + "\n".join(lines)
 
 
@@ -71,23 +73,33 @@ async def _final(events) -> Answer:
 
 def build_router(settings: Settings, chain: AnswerChain, gate) -> APIRouter:
     router = APIRouter(prefix="/v1", tags=["openai-compatible"])
-    uses_model = chain.chain is not None
 
     def split(req: ChatRequest) -> tuple[str, list[Turn]]:
         if req.model != MODEL_ID:
-            raise _error(404, f"The model '{req.model}' does not exist; use '{MODEL_ID}'.", "invalid_request_error",
-                         "model_not_found")
+            raise _error(
+                404,
+                f"The model '{req.model}' does not exist; use '{MODEL_ID}'.",
+                "invalid_request_error",
+                "model_not_found",
+            )
         turns = [(m.role, _text(m.content)) for m in req.messages if m.role in ("user", "assistant")]
         if not turns or turns[-1][0] != "user":
-            raise _error(400, "The last message must be the user's question.", "invalid_request_error", "no_question")
+            raise _error(
+                400, "The last message must be the user's question.", "invalid_request_error", "no_question"
+            )
         question = turns[-1][1]
         if len(question) > settings.max_question_chars:
-            raise _error(400, f"问题过长（{len(question)}个字符）。", "invalid_request_error", "question_too_long")
+            raise _error(
+                400, f"问题过长（{len(question)}个字符）。", "invalid_request_error", "question_too_long"
+            )
         return question, [Turn(role=r, content=t) for r, t in turns[:-1]]  # type: ignore[arg-type]
 
     @router.get("/models")
     async def models() -> dict:
-        return {"object": "list", "data": [{"id": MODEL_ID, "object": "model", "created": 0, "owned_by": "policy-assistant"}]}
+        return {
+            "object": "list",
+            "data": [{"id": MODEL_ID, "object": "model", "created": 0, "owned_by": "policy-assistant"}],
+        }
 
     @router.post("/chat/completions")
     async def completions(req: ChatRequest):
@@ -96,17 +108,22 @@ def build_router(settings: Settings, chain: AnswerChain, gate) -> APIRouter:
         if req.stream:
             return await _stream(question, history, cid, created)
         try:
-            if uses_model:
-                async with gate.slot():
-                    answer = await run_in_threadpool(chain.ask, question, history)
-            else:
+            async with gate.slot():
                 answer = await run_in_threadpool(chain.ask, question, history)
         except QuestionError as exc:
             raise _error(400, str(exc), "invalid_request_error", "bad_question") from None
         return {
-            "id": cid, "object": "chat.completion", "created": created, "model": MODEL_ID,
-            "choices": [{"index": 0, "message": {"role": "assistant", "content": answer.answer + basis(answer)},
-                         "finish_reason": "stop"}],
+            "id": cid,
+            "object": "chat.completion",
+            "created": created,
+            "model": MODEL_ID,
+            "choices": [
+                {
+                    "index": 0,
+                    "message": {"role": "assistant", "content": answer.answer + basis(answer)},
+                    "finish_reason": "stop",
+                }
+            ],
             "usage": {"prompt_tokens": 0, "completion_tokens": 0, "total_tokens": 0},
             "policy_answer": answer.model_dump(mode="json"),
         }
@@ -119,8 +136,13 @@ def build_router(settings: Settings, chain: AnswerChain, gate) -> APIRouter:
             raise _error(400, str(exc), "invalid_request_error", "bad_question") from None
 
         def chunk(delta: dict, finish: str | None = None, extra: dict | None = None) -> str:
-            body = {"id": cid, "object": "chat.completion.chunk", "created": created, "model": MODEL_ID,
-                    "choices": [{"index": 0, "delta": delta, "finish_reason": finish}]} | (extra or {})
+            body = {
+                "id": cid,
+                "object": "chat.completion.chunk",
+                "created": created,
+                "model": MODEL_ID,
+                "choices": [{"index": 0, "delta": delta, "finish_reason": finish}],
+            } | (extra or {})
             return f"data: {json.dumps(body, ensure_ascii=False)}\n\n"
 
         async def body() -> AsyncIterator[str]:
@@ -129,13 +151,12 @@ def build_router(settings: Settings, chain: AnswerChain, gate) -> APIRouter:
             assert first.type == "meta"
             yield chunk({"role": "assistant", "content": ""})
             try:
-                if uses_model:
-                    async with gate.slot():
-                        answer = await _final(events)
-                else:
+                async with gate.slot():
                     answer = await _final(events)
             except HTTPException as exc:
-                message = json.dumps({"error": {"message": exc.detail, "type": "server_busy"}}, ensure_ascii=False)
+                message = json.dumps(
+                    {"error": {"message": exc.detail, "type": "server_busy"}}, ensure_ascii=False
+                )
                 yield f"data: {message}\n\n"
                 yield "data: [DONE]\n\n"
                 return

