@@ -14,7 +14,7 @@ from langchain_core.embeddings import Embeddings
 from assistant import prompts
 from assistant.amounts import find_figures
 from assistant.calculations import Plan, plan
-from assistant.cleaning import normalize_characters
+from assistant.cleaning import MARKER, normalize_characters
 from assistant.embeddings import load_embeddings
 from assistant.grounded import asks_amount, asks_validity, compose, states_amount
 from assistant.guard import provenance, unsupported_numbers
@@ -56,10 +56,13 @@ class Support:
     dense: float
 
 
-def _same_heading(path_a: str, path_b: str) -> bool:
-    """「（四）着力推动中小企业上云用平台」 ~ 「（四）鼓励中小企业上云用平台」: the same measure."""
-    head_a, head_b = path_a.split(" > ")[-1], path_b.split(" > ")[-1]
-    return SequenceMatcher(None, head_a, head_b, autojunk=False).find_longest_match().size >= 6
+TWIN_LIKENESS = 0.7  # 「着力推动中小企业上云用平台」 vs 「鼓励中小企业上云用平台」: 0.75
+
+
+def _heading_likeness(path_a: str, path_b: str) -> float:
+    """How alike two clause headings are (0–1), clause numbers aside: the same measure in two policies."""
+    head_a, head_b = (MARKER.sub("", p.split(" > ")[-1]) for p in (path_a, path_b))
+    return SequenceMatcher(None, head_a, head_b, autojunk=False).ratio()
 
 
 class Assistant:
@@ -260,9 +263,14 @@ class Assistant:
         linked = [
             p for p in self._policies() if p.id in hit.policy.supersedes or hit.policy.id in p.supersedes
         ]
-        return [
-            Hit(e.clause, p, hit.score)
-            for p in linked
-            for e in self.index.entries
-            if e.clause.policy_id == p.id and _same_heading(e.clause.path, hit.clause.path)
-        ]
+        twins = []
+        for p in linked:  # the one clause of each linked policy whose heading is most alike
+            scored = [
+                (_heading_likeness(e.clause.path, hit.clause.path), e.clause)
+                for e in self.index.entries
+                if e.clause.policy_id == p.id
+            ]
+            best = max(scored, key=lambda x: x[0], default=(0.0, None))
+            if best[1] is not None and best[0] >= TWIN_LIKENESS:
+                twins.append(Hit(best[1], p, hit.score))
+        return twins

@@ -106,3 +106,21 @@ def test_markup_in_a_question_is_reduced_to_its_text():
     q = "<img src=x onerror=alert(1)><script>alert(2)</script>宿州<b>设备</b>购置额800万元"
     assert normalize_question(q, 2000) == "宿州 设备 购置额800万元"
     assert normalize_question("1<2 且 3>2 的补贴", 2000) == "1<2 且 3>2 的补贴"
+
+
+def test_twin_clauses_of_a_superseding_policy(fake_assistant):
+    by_id = fake_assistant.index.by_id
+
+    def twins(clause_id):
+        from assistant.retrieval import Hit
+
+        clause = by_id[clause_id]
+        hit = Hit(clause, fake_assistant.index.policy_of(clause), 1.0)
+        return [t.clause.id for t in fake_assistant._twins_of(hit)]
+
+    assert twins("suzhou-2020-172/二/(四)") == ["suzhou-2020-120/一/(四)"]  # 定向云券 in both
+    assert twins("suzhou-2020-172/二/(一)") == [
+        "suzhou-2020-120/三/(十)"
+    ]  # not (十一) 「加快工业互联网APP发展」
+    assert twins("suzhou-2020-172/二/(七)") == []  # 工业大数据: 120号 has no such measure
+    assert twins("suzhou-anhui-2021/p1/二/¶1") == []  # no supersession link
