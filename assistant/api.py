@@ -213,6 +213,7 @@ def create_app(
     async def policies(as_of: date | None = None) -> list[PolicyInfo]:
         """Every policy in the library with its validity status (default: today)."""
         day = as_of or settings.today()
+        chain.assistant.refresh()
         index = chain.assistant.index
         counts: dict[str, int] = {}
         for e in index.entries:
@@ -239,6 +240,7 @@ def create_app(
 
     @app.get("/api/health", tags=["health"])
     async def health() -> dict:
+        chain.assistant.refresh()
         index = chain.assistant.index
         return {
             "status": "ok",

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import re
+import threading
 import unicodedata
 from dataclasses import dataclass
 from datetime import date
@@ -18,7 +19,7 @@ from assistant.cleaning import MARKER, normalize_characters
 from assistant.embeddings import load_embeddings
 from assistant.grounded import asks_amount, asks_validity, compose, states_amount
 from assistant.guard import provenance, unsupported_numbers
-from assistant.index import ClauseIndex
+from assistant.index import ClauseIndex, current_build
 from assistant.places import PlaceQuery, allowed_policies, detect_places, prefers_province_wide
 from assistant.records import Answer, Calculation, Policy, Status
 from assistant.retrieval import Hit, Mode, Retriever
@@ -74,10 +75,50 @@ class Assistant:
     ):
         self.settings = settings or Settings()
         self.embeddings = embeddings or load_embeddings(self.settings.embedding_model)
-        self.index = index or ClauseIndex.open(self.settings.index_dir, self.settings.embedding_model)
-        self.retriever = Retriever(
-            self.index, self.embeddings, self.settings.candidate_k, self.settings.rrf_k
-        )
+        # an index opened from index_dir follows its CURRENT pointer: a reindex is picked up without a restart
+        self._follows_disk = index is None
+        self._reload_lock = threading.Lock()
+        self._state = self._load(index or self._open_current())
+
+    def _open_current(self) -> ClauseIndex:
+        return ClauseIndex.open(self.settings.index_dir, self.settings.embedding_model)
+
+    def _load(self, index: ClauseIndex) -> tuple[ClauseIndex, Retriever]:
+        return index, Retriever(index, self.embeddings, self.settings.candidate_k, self.settings.rrf_k)
+
+    @property
+    def index(self) -> ClauseIndex:
+        return self._state[0]
+
+    @property
+    def retriever(self) -> Retriever:
+        return self._state[1]
+
+    def refresh(self) -> bool:
+        """Switch to a newer build if ``index build`` swapped CURRENT; True when it did.
+
+        One caller loads the new build while the others keep answering from the old one (it stays on
+        disk: builds are pruned to the newest two), then the (index, retriever) pair is replaced at once.
+        """
+        if not self._follows_disk:
+            return False
+        build = current_build(self.settings.index_dir)
+        if build is None or build == self.index.build:
+            return False
+        if not self._reload_lock.acquire(blocking=False):
+            return False  # another request is loading it
+        try:
+            if current_build(self.settings.index_dir) == self.index.build:
+                return False
+            try:
+                self._state = self._load(self._open_current())
+            except Exception:  # a build pruned or swapped again meanwhile: keep serving, retry next time
+                log.warning("could not open the new index build %s; still serving %s", build, self.index.build)
+                return False
+            log.info("now serving index build %s", self.index.build.name)
+            return True
+        finally:
+            self._reload_lock.release()
 
     def statuses(self, as_of: date) -> dict[str, Status]:
         return {pid: status_as_of(p, as_of) for pid, p in self.index.policies.items()}
@@ -154,6 +195,7 @@ class Assistant:
 
     def ask(self, question: str, as_of: date | None = None, mode: Mode | None = None) -> Answer:
         text = normalize_question(question, self.settings.max_question_chars)
+        self.refresh()
         as_of = as_of or self.settings.today()
         places = detect_places(text)
         refusal = self._place_refusal(places)

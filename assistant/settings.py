@@ -72,6 +72,24 @@ class Settings(BaseSettings):
         description="when set, /v1 (OpenAI-compatible) and /mcp need 'Authorization: Bearer <key>'",
     )
     as_of: date | None = Field(default=None, description="validity date; None = today")
+    expiring_days: int = Field(
+        default=60, ge=0, description="a policy that expires within this many days is shown as 即将失效"
+    )
+    # ---- the policy library (corpus add, the admin API and page)
+    admin_token: SecretStr | None = Field(
+        default=None,
+        description="enables /admin (page and API) behind 'Authorization: Bearer <token>'; unset = no admin",
+    )
+    drafts_dir: Path = Field(
+        default=PROJECT_ROOT / "library" / "drafts",
+        description="uploaded files and their metadata drafts awaiting review (not yet in the corpus)",
+    )
+    audit_log: Path = Field(
+        default=PROJECT_ROOT / "library" / "audit.jsonl", description="who changed the library, what and when"
+    )
+    max_upload_bytes: int = Field(
+        default=20 * 1024 * 1024, ge=1024, description="largest policy file the admin page accepts"
+    )
 
     def today(self) -> date:
         return self.as_of or date.today()
