@@ -33,7 +33,6 @@ from assistant.chain import AnswerChain
 from assistant.followup import Turn
 from assistant.records import STATUS_LABELS, Answer
 from assistant.settings import PROJECT_ROOT, Settings
-from assistant.validity import status_as_of
 
 access_log = logging.getLogger("assistant.access")
 STATIC = PROJECT_ROOT / "assistant" / "static"
@@ -219,8 +218,9 @@ def create_app(
         for e in index.entries:
             counts[e.clause.policy_id] = counts.get(e.clause.policy_id, 0) + 1
         out = []
+        statuses = chain.assistant.statuses(day)
         for p in index.policies.values():
-            status = status_as_of(p, day)
+            status = statuses[p.id]
             out.append(
                 PolicyInfo(
                     id=p.id,

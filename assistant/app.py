@@ -20,11 +20,18 @@ from assistant.embeddings import load_embeddings
 from assistant.grounded import asks_amount, asks_validity, compose, states_amount
 from assistant.guard import provenance, unsupported_numbers
 from assistant.index import ClauseIndex, current_build
-from assistant.places import PlaceQuery, allowed_policies, detect_places, prefers_province_wide
+from assistant.places import (
+    PlaceQuery,
+    allowed_policies,
+    detect_places,
+    library_regions,
+    prefers_province_wide,
+)
 from assistant.records import Answer, Calculation, Policy, Status
 from assistant.retrieval import Hit, Mode, Retriever
 from assistant.settings import Settings
-from assistant.validity import status_as_of
+from assistant.supersession import governing_lines
+from assistant.validity import library_statuses
 
 log = logging.getLogger(__name__)
 _SCRIPT = re.compile(r"<(script|style)\b[^>]*>.*?(</\1\s*>|$)", re.IGNORECASE | re.DOTALL)
@@ -78,21 +85,23 @@ class Assistant:
         # an index opened from index_dir follows its CURRENT pointer: a reindex is picked up without a restart
         self._follows_disk = index is None
         self._reload_lock = threading.Lock()
+        self._pinned = threading.local()  # the (index, retriever) the question in this thread started on
         self._state = self._load(index or self._open_current())
 
     def _open_current(self) -> ClauseIndex:
-        return ClauseIndex.open(self.settings.index_dir, self.settings.embedding_model)
+        s = self.settings  # chroma_url: where this machine reaches the build's Chroma server, if any
+        return ClauseIndex.open(s.index_dir, s.embedding_model, s.chroma_url)
 
     def _load(self, index: ClauseIndex) -> tuple[ClauseIndex, Retriever]:
         return index, Retriever(index, self.embeddings, self.settings.candidate_k, self.settings.rrf_k)
 
     @property
     def index(self) -> ClauseIndex:
-        return self._state[0]
+        return (getattr(self._pinned, "state", None) or self._state)[0]
 
     @property
     def retriever(self) -> Retriever:
-        return self._state[1]
+        return (getattr(self._pinned, "state", None) or self._state)[1]
 
     def refresh(self) -> bool:
         """Switch to a newer build if ``index build`` swapped CURRENT; True when it did.
@@ -113,7 +122,9 @@ class Assistant:
             try:
                 self._state = self._load(self._open_current())
             except Exception:  # a build pruned or swapped again meanwhile: keep serving, retry next time
-                log.warning("could not open the new index build %s; still serving %s", build, self.index.build)
+                log.warning(
+                    "could not open the new index build %s; still serving %s", build, self.index.build
+                )
                 return False
             log.info("now serving index build %s", self.index.build.name)
             return True
@@ -121,7 +132,7 @@ class Assistant:
             self._reload_lock.release()
 
     def statuses(self, as_of: date) -> dict[str, Status]:
-        return {pid: status_as_of(p, as_of) for pid, p in self.index.policies.items()}
+        return library_statuses(self.index.policies, as_of, self.settings.expiring_days)
 
     def retrieve(
         self, question: str, places: PlaceQuery, mode: Mode | None = None, k: int | None = None
@@ -196,8 +207,16 @@ class Assistant:
     def ask(self, question: str, as_of: date | None = None, mode: Mode | None = None) -> Answer:
         text = normalize_question(question, self.settings.max_question_chars)
         self.refresh()
+        # one build for the whole question: a reindex swapping _state meanwhile must not mix two builds
+        self._pinned.state = self._state
+        try:
+            return self._ask(text, as_of, mode)
+        finally:
+            self._pinned.state = None
+
+    def _ask(self, text: str, as_of: date | None, mode: Mode | None) -> Answer:
         as_of = as_of or self.settings.today()
-        places = detect_places(text)
+        places = detect_places(text, self.index.policies.values())
         refusal = self._place_refusal(places)
         if refusal:
             return Answer(question=text, answer=refusal, refused=True)
@@ -218,6 +237,10 @@ class Assistant:
             self.retriever.term_weight,
             extra=self._calculation_lines(calc, hits),
         )
+        governing = governing_lines(citations, self.index.policies, statuses, as_of)
+        if governing:  # before the closing disclaimer
+            body, disclaimer = answer.rsplit("\n", 1)
+            answer = "\n".join([body, *governing, disclaimer])
         result = Answer(
             question=text,
             answer=answer,
@@ -247,18 +270,7 @@ class Assistant:
 
     def _calculation_lines(self, calc: Plan, hits: list[Hit]) -> list[str]:
         lines = [f"测算[{n}]：{r.formula}。{''.join(r.caveats)}" for n, r in calc.results]
-        lines += calc.notes
-        policies = {hits[n - 1].policy.id: hits[n - 1].policy for n, _ in calc.results}
-        for p in policies.values():
-            for older in p.supersedes:
-                if older in policies:
-                    lines.append(
-                        prompts.SUPERSEDES_NOTE.format(
-                            newer=p.doc_number or p.title,
-                            older=policies[older].doc_number or policies[older].title,
-                        )
-                    )
-        return lines
+        return lines + calc.notes
 
     def _checked(self, answer: Answer, as_of: date) -> Answer:
         """The number guard over our own answer: a number without provenance is a bug, so say so loudly."""
@@ -279,7 +291,9 @@ class Assistant:
                 number=f"〔{year}〕{number}号" if year else f"{number}号"
             )
         if places.unknown and not places.named:
-            return prompts.REFUSAL_UNKNOWN_PLACE.format(places="、".join(places.unknown))
+            return prompts.REFUSAL_UNKNOWN_PLACE.format(
+                places="、".join(places.unknown), covered=library_regions(self.index.policies.values())
+            )
         return None
 
     def _cited(self, question: str, hits: list[Hit], places: PlaceQuery) -> list[Hit]:
@@ -303,7 +317,9 @@ class Assistant:
 
     def _twins_of(self, hit: Hit) -> list[Hit]:
         linked = [
-            p for p in self._policies() if p.id in hit.policy.supersedes or hit.policy.id in p.supersedes
+            p
+            for p in self._policies()
+            if p.id in hit.policy.supersedes + hit.policy.repeals or hit.policy.id in p.supersedes + p.repeals
         ]
         twins = []
         for p in linked:  # the one clause of each linked policy whose heading is most alike

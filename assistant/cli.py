@@ -25,7 +25,10 @@ app = typer.Typer(
     add_completion=False,
 )
 index_app = typer.Typer(help="Build the clause index.", no_args_is_help=True)
-corpus_app = typer.Typer(help="Inspect the policy corpus.", no_args_is_help=True)
+corpus_app = typer.Typer(
+    help="The policy library: check and show the corpus; add, publish and unpublish policies.",
+    no_args_is_help=True,
+)
 app.add_typer(index_app, name="index")
 app.add_typer(corpus_app, name="corpus")
 model_app = typer.Typer(help="The local chat model (GGUF) for --llm local.", no_args_is_help=True)
@@ -68,23 +71,31 @@ def index_build(
     try:
         load_corpus(settings.corpus_dir)  # fail on a bad file before loading any model
         embeddings = load_embeddings(settings.embedding_model)
-        with Progress(
-            TextColumn("[bold]embedding clauses"),
-            BarColumn(),
-            MofNCompleteColumn(),
-            TimeElapsedColumn(),
-            console=err,
-            transient=False,
-        ) as bar:
-            task = bar.add_task("embed", total=None)
-            report = build_index(
-                settings.corpus_dir,
-                settings.index_dir,
-                embeddings,
-                progress=lambda done, total: bar.update(task, completed=done, total=total),
+        report = _with_progress(
+            lambda progress: build_index(
+                settings.corpus_dir, settings.index_dir, embeddings, progress, chroma_url=settings.chroma_url
             )
+        )
     except (CorpusError, EmbeddingError, IndexError_) as exc:
         _fail(f"{exc}\n索引未改动，原有索引继续提供服务。", 1)
+    _print_build(report)
+
+
+def _with_progress(build):
+    """Run ``build(progress)`` under a progress bar of clauses embedded."""
+    with Progress(
+        TextColumn("[bold]embedding clauses"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        console=err,
+        transient=False,
+    ) as bar:
+        task = bar.add_task("embed", total=None)
+        return build(lambda done, total: bar.update(task, completed=done, total=total))
+
+
+def _print_build(report) -> None:
     err.print(
         f"built {report.build}: {report.policies} policies, {report.clauses} clauses "
         f"({report.embedded} embedded, {report.clauses - report.embedded} reused) in {report.seconds:.1f}s"
@@ -242,6 +253,122 @@ def corpus_show(
         _fail(f"no policy {policy_id!r}; known: {', '.join(sorted(loaded))}")
     for c in loaded[policy_id].clauses:
         print(f"## {c.id}\n{c.path}\n{c.text}\n")
+
+
+def _library(**overrides: object):
+    from assistant.library import Library
+
+    return Library(Settings(**overrides))  # type: ignore[arg-type]
+
+
+def _print_draft(draft) -> None:
+    """What the metadata draft found, what it could not, and what stops publishing."""
+    labels = {
+        "title": "标题",
+        "doc_number": "文号",
+        "issuer": "发文机关",
+        "province": "省份",
+        "city": "城市",
+        "issued": "发文日期",
+        "effective_from": "施行日期",
+        "expires": "有效期至",
+        "draft": "征求意见稿",
+        "supersedes": "取代（不一致处）",
+        "repeals": "废止",
+        "parts": "所含文件",
+    }
+    print(f"draft {draft.id}  ({draft.format}, {draft.clauses} clauses)  from {draft.filename}")
+    for key, label in labels.items():
+        value = draft.metadata.get(key)
+        shown = "（未找到）" if value in (None, "", []) else value
+        note = draft.notes.get(key, "")
+        print(f"  {label}\t{shown}" + (f"\t← {note}" if note else ""))
+    if draft.missing:
+        print("  not stated in the text: " + ", ".join(draft.missing))
+    for problem in draft.problems:
+        print(f"  problem: {problem}")
+
+
+@corpus_app.command("add")
+def corpus_add(
+    source: Annotated[str, typer.Argument(help="a PDF, Word (.docx), HTML or TXT file, or an http(s) URL")],
+    policy_id: Annotated[
+        str | None, typer.Option("--id", help="id for the policy (default: proposed)")
+    ] = None,
+    publish: Annotated[
+        bool, typer.Option("--publish", help="publish at once if the metadata validates")
+    ] = False,
+) -> None:
+    """Read a policy file into a draft with extracted metadata; publish it when reviewed."""
+    from assistant.ingest import IngestError, fetch_url, read_file
+    from assistant.library import LibraryError, current_user
+
+    library = _library()
+    try:
+        if source.startswith(("http://", "https://")):
+            data, name = fetch_url(source)
+        else:
+            path = Path(source)
+            read_file(path, library.settings.max_upload_bytes)  # clear errors before anything is kept
+            data, name = path.read_bytes(), path.name
+        draft = library.add(data, name, current_user(), policy_id)
+    except (IngestError, LibraryError) as exc:
+        _fail(f"{exc}\n政策库未改动。", 1)
+    _print_draft(draft)
+    folder = library.settings.drafts_dir / draft.id
+    if not publish or not draft.ready:
+        hint = "fix the problems above in" if draft.problems else "review"
+        print(
+            f"\n{hint} {folder / (draft.id + '.toml')}, then: python -m assistant corpus publish {draft.id}"
+        )
+        raise typer.Exit(0 if draft.ready else 1)
+    _publish(library, draft.id)
+
+
+@corpus_app.command("drafts")
+def corpus_drafts() -> None:
+    """List drafts awaiting review, with what stops each from being published."""
+    drafts = _library().drafts()
+    if not drafts:
+        print("no drafts")
+    for d in drafts:
+        state = "ready" if d.ready else f"{len(d.problems)} problem(s)"
+        print(f"{d.id}\t{state}\t{d.metadata.get('title', '')}\t{d.filename}")
+
+
+@corpus_app.command("publish")
+def corpus_publish(draft_id: str) -> None:
+    """Publish a reviewed draft: copy it into the corpus and reindex (only its clauses are embedded)."""
+    _publish(_library(), draft_id)
+
+
+def _publish(library, draft_id: str) -> None:
+    from assistant.library import LibraryError, current_user
+
+    try:
+        report = _with_progress(lambda progress: library.publish(draft_id, current_user(), progress))
+    except (LibraryError, CorpusError, EmbeddingError, IndexError_) as exc:
+        _fail(f"{exc}\n政策库未改动，原有索引继续提供服务。", 1)
+    _print_build(report)
+    print(f"published {draft_id}")
+
+
+@corpus_app.command("unpublish")
+def corpus_unpublish(
+    policy_id: str, reason: Annotated[str, typer.Option(help="why (kept in the audit log)")] = ""
+) -> None:
+    """Take a policy out of the library (archived under library/unpublished/) and reindex."""
+    from assistant.library import LibraryError, current_user
+
+    library = _library()
+    try:
+        report = _with_progress(
+            lambda progress: library.unpublish(policy_id, current_user(), reason, progress)
+        )
+    except (LibraryError, CorpusError, EmbeddingError, IndexError_) as exc:
+        _fail(f"{exc}\n政策库未改动，原有索引继续提供服务。", 1)
+    _print_build(report)
+    print(f"unpublished {policy_id}")
 
 
 @model_app.command("install")

@@ -110,7 +110,12 @@ def validity_window(policy: Policy) -> str:
 
 def status_note(policy: Policy, status: Status) -> str:
     note = prompts.STATUS_NOTES.get(status, "")
-    return note.format(expires=cn_date(policy.expires)) if "{expires}" in note and policy.expires else note
+    start = policy.effective_from or policy.issued
+    if "{expires}" in note:
+        return note.format(expires=cn_date(policy.expires)) if policy.expires else ""
+    if "{effective}" in note:
+        return note.format(effective=cn_date(start)) if start else ""
+    return note
 
 
 def make_citation(n: int, hit: Hit, status: Status) -> Citation:

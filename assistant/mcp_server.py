@@ -15,7 +15,6 @@ from assistant.chain import AnswerChain
 from assistant.places import detect_places
 from assistant.records import STATUS_LABELS
 from assistant.tools import calculator_tool
-from assistant.validity import status_as_of
 
 
 def _day(as_of: str | None, default: date) -> date:
@@ -41,10 +40,13 @@ def build_mcp(chain: AnswerChain) -> MCPServer:
     ) -> list[dict]:
         day = _day(as_of, assistant.settings.today())
         text = f"{region or ''}{query}"
-        hits = assistant.retrieve(text, detect_places(text), k=max(1, min(limit, 20)))
+        hits = assistant.retrieve(
+            text, detect_places(text, assistant.index.policies.values()), k=max(1, min(limit, 20))
+        )
+        statuses = assistant.statuses(day)
         out = []
         for h in hits:
-            status = status_as_of(h.policy, day)
+            status = statuses[h.policy.id]
             out.append(
                 {
                     "clause_id": h.clause.id,
@@ -75,9 +77,10 @@ def build_mcp(chain: AnswerChain) -> MCPServer:
     )
     def list_policies(as_of: str | None = None) -> list[dict]:
         day = _day(as_of, assistant.settings.today())
+        statuses = assistant.statuses(day)
         out = []
         for p in assistant.index.policies.values():
-            status = status_as_of(p, day)
+            status = statuses[p.id]
             out.append(
                 {
                     "id": p.id,

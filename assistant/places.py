@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from assistant.records import Policy
@@ -28,6 +29,61 @@ OTHER_CITIES = (
     "成都 武汉 西安 长沙 郑州 济南 青岛 厦门 福州 泉州 大连 沈阳 哈尔滨 长春 石家庄 太原 南昌 昆明 贵阳 "
     "南宁 海口 兰州 银川 西宁 乌鲁木齐 拉萨 呼和浩特 烟台 潍坊 唐山 保定 洛阳"
 ).split()
+# Prefecture-level cities and their provinces: a new policy's region is read off its issuer with this.
+_CITIES_BY_PROVINCE = {
+    "江苏": "南京 无锡 徐州 常州 苏州 南通 连云港 淮安 盐城 扬州 镇江 泰州 宿迁",
+    "安徽": "合肥 芜湖 蚌埠 淮南 马鞍山 淮北 铜陵 安庆 黄山 滁州 阜阳 宿州 六安 亳州 池州 宣城",
+    "浙江": "杭州 宁波 温州 嘉兴 湖州 绍兴 金华 衢州 舟山 台州 丽水",
+    "广东": "广州 深圳 珠海 汕头 佛山 韶关 湛江 肇庆 江门 茂名 惠州 梅州 汕尾 河源 阳江 清远 东莞 中山 潮州 揭阳 云浮",
+    "山东": "济南 青岛 淄博 枣庄 东营 烟台 潍坊 济宁 泰安 威海 日照 临沂 德州 聊城 滨州 菏泽",
+    "福建": "福州 厦门 莆田 三明 泉州 漳州 南平 龙岩 宁德",
+    "河南": "郑州 开封 洛阳 平顶山 安阳 鹤壁 新乡 焦作 濮阳 许昌 漯河 三门峡 南阳 商丘 信阳 周口 驻马店",
+    "河北": "石家庄 唐山 秦皇岛 邯郸 邢台 保定 张家口 承德 沧州 廊坊 衡水",
+    "湖北": "武汉",
+    "湖南": "长沙",
+    "四川": "成都",
+    "陕西": "西安",
+    "辽宁": "沈阳 大连",
+    "吉林": "长春",
+    "黑龙江": "哈尔滨",
+    "山西": "太原",
+    "江西": "南昌",
+    "云南": "昆明",
+    "贵州": "贵阳",
+    "海南": "海口",
+    "甘肃": "兰州",
+    "青海": "西宁",
+    "广西": "南宁",
+    "宁夏": "银川",
+    "新疆": "乌鲁木齐",
+    "西藏": "拉萨",
+    "内蒙古": "呼和浩特",
+}
+_PROVINCE_SUFFIX = {
+    "北京": "市",
+    "天津": "市",
+    "上海": "市",
+    "重庆": "市",
+    "内蒙古": "自治区",
+    "广西": "壮族自治区",
+    "西藏": "自治区",
+    "宁夏": "回族自治区",
+    "新疆": "维吾尔自治区",
+    "香港": "特别行政区",
+    "澳门": "特别行政区",
+}
+
+
+def province_name(short: str) -> str:
+    """江苏 → 江苏省, 广西 → 广西壮族自治区."""
+    return short + _PROVINCE_SUFFIX.get(short, "省")
+
+
+CITY_PROVINCE: dict[str, str] = {
+    f"{city}市": province_name(prov)
+    for prov, cities in _CITIES_BY_PROVINCE.items()
+    for city in cities.split()
+}
 _ENGLISH_ELSEWHERE = {
     "beijing": "北京",
     "shanghai": "上海",
@@ -68,19 +124,22 @@ class PlaceQuery:
         return bool(self.cities or self.provinces)
 
 
-def detect_places(question: str) -> PlaceQuery:
+def detect_places(question: str, library: Iterable[Policy] | None = None) -> PlaceQuery:
+    """Places and 文号 a question names; ``library`` (the policies served) says which places have policies."""
+    cities, provinces = _library_places(library)
     q = PlaceQuery()
-    for city, (_, aliases) in CITY_ALIASES.items():
+    for city, aliases in cities.items():
         if any(a in question for a in aliases):
             q.cities.append(city)
     for prov in PROVINCES:
         if prov in question:
-            full = prov + ("省" if prov not in _MUNICIPALITIES_AND_REGIONS else "")
-            if full in _CORPUS_PROVINCES:
+            full = province_name(prov)
+            if full in provinces:
                 q.provinces.append(full)
             else:
                 q.unknown.append(prov)
-    q.unknown += [c for c in OTHER_CITIES if c in question]
+    known = {c.removesuffix("市") for c in cities}
+    q.unknown += [c for c in OTHER_CITIES if c in question and c not in known]
     lowered = question.lower()
     for word, cities in _ENGLISH.items():
         if re.search(rf"\b{re.escape(word)}\b", lowered):
@@ -112,6 +171,32 @@ _MUNICIPALITIES_AND_REGIONS = {
 _CORPUS_PROVINCES = {"江苏省", "安徽省"}
 
 
+def _library_places(library: Iterable[Policy] | None) -> tuple[dict[str, tuple[str, ...]], set[str]]:
+    """city → aliases, and the provinces, that have policies (the seed corpus's when not given)."""
+    cities = {city: aliases for city, (_, aliases) in CITY_ALIASES.items()}
+    if library is None:
+        return cities, set(_CORPUS_PROVINCES)
+    policies = list(library)
+    for p in policies:
+        if p.city and p.city not in cities:
+            cities[p.city] = (p.city.removesuffix("市"),)
+    return cities, {p.province for p in policies}
+
+
+def city_province(city: str) -> str | None:
+    return CITY_ALIASES[city][0] if city in CITY_ALIASES else CITY_PROVINCE.get(city)
+
+
+def library_regions(library: Iterable[Policy]) -> str:
+    """「江苏省、苏州市（江苏）…」: the places the library covers, for the unknown-place refusal."""
+    out: list[str] = []
+    for p in library:
+        name = p.province if p.city is None else f"{p.city}（{p.province.removesuffix('省')}）"
+        if name not in out:
+            out.append(name)
+    return "、".join(out)
+
+
 def allowed_policies(q: PlaceQuery, policies: list[Policy]) -> list[str] | None:
     """Ids of the policies a question may be answered from; None = no place restriction."""
     if q.doc_numbers:
@@ -124,7 +209,7 @@ def allowed_policies(q: PlaceQuery, policies: list[Policy]) -> list[str] | None:
     for p in policies:
         if p.city and p.city in q.cities or p.province in q.provinces:
             ids.append(p.id)
-        elif p.city is None and any(CITY_ALIASES[c][0] == p.province for c in q.cities):
+        elif p.city is None and any(city_province(c) == p.province for c in q.cities):
             ids.append(p.id)  # a province-wide policy applies in each of its cities
     return ids
 

@@ -2,20 +2,32 @@
 
 NOT_FOUND = "政策库中未找到"
 REFUSAL_NO_SUPPORT = NOT_FOUND + "能回答该问题的政策条款。请换一种说法，或说明地区、政策名称或文号。"
-REFUSAL_UNKNOWN_PLACE = (
-    NOT_FOUND + "{places}的相关政策。目前收录的是江苏省、苏州市、宿州市（安徽）和六安市（安徽）的政策。"
-)
+REFUSAL_UNKNOWN_PLACE = NOT_FOUND + "{places}的相关政策。目前收录的是{covered}的政策。"
 REFUSAL_UNKNOWN_DOC = NOT_FOUND + "文号为{number}的政策。"
 AMBIGUOUS_SUZHOU = "提示：“Suzhou”可能指江苏苏州或安徽宿州，以下分别列出。"
 ANSWER_INTRO = "根据政策库中的条款："
 STATUS_NOTES = {
+    "expiring": "该政策将于{expires}到期（即将失效），申报请留意截止时间。",
     "expired": "该政策已于{expires}失效，仅供参考。",
+    "repealed": "该政策已被新政策废止，仅供参考。",
+    "not_yet": "该政策尚未生效，自{effective}起施行。",
     "draft": "该文件为征求意见稿，尚未正式施行。",
     "unknown": "该政策的有效期未能确定，请向发文机关核实。",
 }
 VALIDITY_LINE = "《{title}》：{window}，截至{as_of}的状态为“{label}”。"
-SUPERSEDES_NOTE = (
-    "{newer}载明“原有政策与本通知不一致的，按本通知执行”：两者规定不同时以{newer}为准（{older}已被其取代）。"
+# which of two linked policies governs (assistant/supersession.py)
+WHY_SUPERSEDES = "{newer}晚于{older}出台，并规定原有政策与其不一致的按其执行"
+WHY_REPEALS = "{newer}废止了{older}"
+GOVERNS_NEWER = "两者规定不同时，截至{as_of}以{newer}为准[{n_new}]：{why}。"
+GOVERNS_OLDER_UNTIL = (
+    "截至{as_of}，{newer}尚未施行（自{start}起施行），目前以{older}为准[{n_old}]；{newer}施行后，"
+    "两者规定不同时以{newer}为准[{n_new}]。"
+)
+GOVERNS_OLDER_DRAFT = "{newer}为征求意见稿，尚未施行；截至{as_of}以{older}为准[{n_old}]。"
+GOVERNS_OLDER = "截至{as_of}，{newer}已不在有效期内，{older}仍有效[{n_old}]。"
+GOVERNS_NONE = (
+    "截至{as_of}，{newer}与{older}均已不在有效期内；两者有效期间规定不同时以{newer}为准[{n_new}]（{why}）。"
+    "申报前请向发文机关确认是否有接续政策。"
 )
 DISCLAIMER = "以上内容摘自政策原文，具体以发文机关解释为准。"
 
@@ -48,5 +60,7 @@ USER_TEMPLATE = """政策条款：
 MODEL_STATUS_NOTE = {
     "expired": "（提示：《{title}》已失效，以下内容仅供参考。）",
     "draft": "（提示：《{title}》为征求意见稿，尚未正式施行。）",
+    "repealed": "（提示：《{title}》已被新政策废止，以下内容仅供参考。）",
+    "not_yet": "（提示：《{title}》尚未生效。）",
 }
 NO_CALCULATIONS = "无（问题未提供计算所需的数额）"

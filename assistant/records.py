@@ -7,14 +7,18 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-Status = Literal["in_force", "expired", "draft", "unknown"]
+Status = Literal["in_force", "expiring", "expired", "repealed", "draft", "not_yet", "unknown"]
 
 STATUS_LABELS: dict[str, str] = {
     "in_force": "现行有效",
+    "expiring": "即将失效",  # in force, but its last day is near (settings.expiring_days)
     "expired": "已失效",
+    "repealed": "已废止",  # wholly replaced by a policy in force (its ``repeals``)
     "draft": "征求意见稿",
+    "not_yet": "尚未生效",
     "unknown": "效力未知",
 }
+IN_FORCE: frozenset[str] = frozenset({"in_force", "expiring"})
 
 
 class Policy(BaseModel):
@@ -35,7 +39,12 @@ class Policy(BaseModel):
     expires: date | None = Field(default=None, description="last day in force")
     draft: bool = False
     supersedes: list[str] = Field(
-        default_factory=list, description="ids this policy replaces where they conflict"
+        default_factory=list,
+        description="ids this policy replaces where they conflict (「不一致的，按本通知执行」)",
+    )
+    repeals: list[str] = Field(
+        default_factory=list,
+        description="ids this policy replaces wholly, from its effective date (「同时废止」)",
     )
     source: str = ""
     parts: list[str] = Field(

@@ -97,7 +97,10 @@ def test_stream_rejects_a_bad_question_before_streaming(client):
 def test_policies_with_status(client):
     rows = {p["id"]: p for p in client.get("/api/policies", params={"as_of": "2026-11-25"}).json()}
     assert rows["luan-draft"]["status_label"] == "征求意见稿"
-    assert rows["suzhou-2020-120"]["status"] == "expired" and rows["jiangsu-platform"]["status"] == "in_force"
+    assert rows["suzhou-2020-120"]["status"] == "expired"
+    # 江苏 platform measures end 2026-12-31: within 60 days of 2026-11-25
+    assert rows["jiangsu-platform"]["status"] == "expiring"
+    assert rows["jiangsu-platform"]["status_label"] == "即将失效"
     assert rows["suzhou-anhui-2021"]["clauses"] == 44
 
 
