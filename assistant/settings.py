@@ -90,6 +90,17 @@ class Settings(BaseSettings):
     max_upload_bytes: int = Field(
         default=20 * 1024 * 1024, ge=1024, description="largest policy file the admin page accepts"
     )
+    # ---- scale-out
+    chroma_url: str | None = Field(
+        default=None,
+        description="a Chroma server (`chroma run`), e.g. http://127.0.0.1:8001: each build's vectors go into "
+        "a collection there; None = embedded chromadb in index/builds/<name>/chroma",
+    )
+    rate_limit_storage: str = Field(
+        default="memory://",
+        description="where the rate limiter counts requests: memory:// (per process) or a shared store "
+        "such as redis://host:6379 (needs the redis package), so several API processes share one limit",
+    )
 
     def today(self) -> date:
         return self.as_of or date.today()
