@@ -7,23 +7,32 @@ an index swap, a crash or a bad file never takes the serving index down.
 from __future__ import annotations
 
 import os
+import re
 import signal
+import socket
 import subprocess
 import sys
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from datetime import date
 from pathlib import Path
 
+import httpx
 import pytest
+import uvicorn
 from langchain_core.language_models import BaseChatModel
 from langchain_core.messages import AIMessage
 from langchain_core.outputs import ChatGeneration, ChatResult
+from typer.testing import CliRunner
 
+from assistant import cli
+from assistant.api import create_app
 from assistant.app import Assistant
 from assistant.chain import AnswerChain
 from assistant.index import build_index, current_build
+from assistant.records import Answer
 from assistant.settings import PROJECT_ROOT, Settings
 from tests.fakes import HashEmbeddings
 
@@ -230,3 +239,175 @@ def test_a_model_answer_checked_after_an_index_swap(corpus_copy, tmp_path):
     answer = AnswerChain(assistant, model, 30).ask(NEW_POLICY_QUESTION, as_of=AS_OF)
     assert answer.citations[0].policy_id == "test-city" and "18万元" in answer.answer
     assert "test-city" not in assistant.index.policies
+
+
+# ---- reindexing while the server answers
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@contextmanager
+def serving(app) -> Iterator[str]:
+    """The app on a loopback port (uvicorn in a thread), as a base URL."""
+    port = _free_port()
+    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 60
+    while not server.started:
+        assert time.monotonic() < deadline and thread.is_alive(), "server did not start"
+        time.sleep(0.05)
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        server.should_exit = True
+        thread.join(30)
+
+
+LOAD_QUESTIONS = [SUZHOU_ANHUI, "苏州的中小企业上云补贴是多少？", "江苏省对新入选国家级双跨平台奖励多少？"]
+
+
+def test_reindex_while_the_server_answers(corpus_copy, tmp_path):
+    """Four clients keep asking over HTTP while three builds run (add a policy, change a clause, add it
+    again): every request gets 200 and a valid answer, and the new policy is served after the swap."""
+    index_dir = tmp_path / "index"
+    build_index(corpus_copy, index_dir, HashEmbeddings())
+    settings = Settings(index_dir=index_dir, embedding_model="hash-test", rate_limit="100000/minute")
+    app = create_app(settings, AnswerChain(assistant_over(index_dir), None, 30), with_ui=False)
+    stop = threading.Event()
+    done: list[tuple[float, str]] = []  # (finished at, question) of good answers
+    failures: list[str] = []
+
+    def client(offset: int) -> None:
+        with httpx.Client(base_url=base, timeout=60) as http:
+            i = offset
+            while not stop.is_set():
+                question = LOAD_QUESTIONS[i % len(LOAD_QUESTIONS)]
+                i += 1
+                try:
+                    r = http.post("/api/ask", json={"question": question, "as_of": "2026-11-25"})
+                    if r.status_code != 200:
+                        failures.append(f"{r.status_code} {r.text[:200]}")
+                        continue
+                    answer = Answer.model_validate(r.json())
+                    if answer.refused or not answer.citations:
+                        failures.append(f"refused: {question}")
+                    elif question == SUZHOU_ANHUI and (
+                        answer.citations[0].clause_id != "suzhou-anhui-2021/p1/二/¶1"
+                        or answer.calculations[0].max_yuan != 640000
+                    ):
+                        failures.append(f"wrong answer: {answer.answer[:200]}")
+                    else:
+                        done.append((time.monotonic(), question))
+                except Exception as exc:  # noqa: BLE001 - any failure is recorded and fails the test
+                    failures.append(repr(exc))
+
+    with serving(app) as base:
+        threads = [threading.Thread(target=client, args=(k,)) for k in range(4)]
+        for t in threads:
+            t.start()
+        windows = []
+        try:
+            while len(done) < 20:  # the clients are answering before the first build starts
+                assert not failures, failures[:3]
+                time.sleep(0.05)
+            edits = [
+                lambda: add_new_policy(corpus_copy),
+                lambda: (corpus_copy / "test-city.txt").write_text(
+                    NEW_POLICY_TEXT.replace("18万元", "20万元"), encoding="utf-8"
+                ),
+                lambda: (corpus_copy / "test-city.txt").write_text(NEW_POLICY_TEXT, encoding="utf-8"),
+            ]
+            for edit in edits:
+                edit()
+                started = time.monotonic()
+                build_index(corpus_copy, index_dir, HashEmbeddings())
+                windows.append((started, time.monotonic()))
+            with httpx.Client(base_url=base, timeout=60) as http:
+                policies = {p["id"]: p for p in http.get("/api/policies").json()}
+                new = http.post("/api/ask", json={"question": NEW_POLICY_QUESTION}).json()
+                health = http.get("/api/health").json()
+            after = len(done)
+            while len(done) < after + 20:  # and keep answering after the last swap
+                assert not failures, failures[:3]
+                time.sleep(0.05)
+        finally:
+            stop.set()
+            for t in threads:
+                t.join(60)
+    assert failures == []
+    for start, end in windows:  # requests were answered while each build ran
+        assert any(start <= at <= end for at, _ in done)
+    assert policies["test-city"]["clauses"] == 2 and policies["test-city"]["region"] == "江苏省测试市"
+    assert new["citations"][0]["policy_id"] == "test-city" and "18万元" in new["answer"]
+    assert health["index"] == current_build(index_dir).name and health["policies"] == 6
+    assert len(list((index_dir / "builds").iterdir())) == 2  # pruned while serving
+
+
+# ---- a broken corpus file stops the build, names the file, and the old index keeps serving
+
+
+def _cut_mid_character(path: Path) -> None:
+    raw = path.read_bytes()
+    cut = len(raw) * 2 // 3
+    while raw[cut] & 0xC0 == 0x80:  # back to the first byte of a multi-byte character ...
+        cut -= 1
+    assert raw[cut] >= 0xE0  # (a Chinese character: three bytes)
+    path.write_bytes(raw[: cut + 2])  # ... and keep only two of its three bytes
+
+
+BROKEN_FILES = {
+    "utf8-cut-mid-character": ("luan-draft.txt", _cut_mid_character, "looks truncated"),
+    "gbk-encoded": (
+        "luan-draft.txt",
+        lambda p: p.write_bytes(p.read_text(encoding="utf-8").encode("gbk")),
+        "not valid UTF-8.*GBK",
+    ),
+    "empty": ("luan-draft.txt", lambda p: p.write_bytes(b""), "file is empty"),
+    "no-numbered-clauses": (
+        "suzhou-2020-120.txt",
+        lambda p: p.write_text(
+            "关于推进制造业智能化改造和数字化转型的若干措施\n为加快推进", encoding="utf-8"
+        ),
+        "no numbered clause",
+    ),
+    "broken-toml": ("jiangsu-platform.toml", lambda p: p.write_text('title = "未闭合\n', "utf-8"), "TOML"),
+}
+
+
+def _snapshot(index_dir: Path) -> dict[str, bytes | None]:
+    """Every path of the index; the content of all but chromadb's own files (which it may touch on open)."""
+    return {
+        str(p.relative_to(index_dir)): None if "chroma" in p.parts else p.read_bytes()
+        for p in index_dir.rglob("*")
+        if p.is_file()
+    }
+
+
+@pytest.mark.parametrize("kind", list(BROKEN_FILES))
+def test_index_build_with_a_broken_file_names_it_and_the_old_index_serves(
+    kind, corpus_copy, tmp_path, monkeypatch
+):
+    index_dir = tmp_path / "index"
+    build_index(corpus_copy, index_dir, HashEmbeddings())
+    serving = assistant_over(index_dir)  # a server that was answering before the bad build
+    before = _snapshot(index_dir)
+    name, breaks, message = BROKEN_FILES[kind]
+    breaks(corpus_copy / name)
+    monkeypatch.setenv("PA_EMBEDDING_MODEL", "hash-test")
+    monkeypatch.setattr(cli, "load_embeddings", lambda _name: HashEmbeddings())
+    result = CliRunner().invoke(
+        cli.app, ["index", "build", "--corpus", str(corpus_copy), "--index", str(index_dir)]
+    )
+    assert result.exit_code == 1
+    output = " ".join(result.output.split())  # rich wraps long lines
+    assert name in output and re.search(message, output), output
+    assert "原有索引继续提供服务" in output and "Traceback" not in output
+    assert _snapshot(index_dir) == before  # no file added, removed or (but chromadb's) changed
+    assert not serving.refresh()
+    assert_answers_suzhou_anhui(serving)
+    assert_answers_suzhou_anhui(assistant_over(index_dir))  # and a process started now serves it too
