@@ -31,7 +31,7 @@ from assistant import prompts
 from assistant.app import QuestionError
 from assistant.chain import AnswerChain
 from assistant.followup import Turn
-from assistant.records import STATUS_LABELS, Answer
+from assistant.records import Answer, PolicyInfo
 from assistant.settings import PROJECT_ROOT, Settings
 
 access_log = logging.getLogger("assistant.access")
@@ -44,20 +44,6 @@ class AskRequest(BaseModel):
         default_factory=list, max_length=40, description="earlier turns, oldest first"
     )
     as_of: date | None = Field(default=None, description="validity date (default today)")
-
-
-class PolicyInfo(BaseModel):
-    id: str
-    title: str
-    doc_number: str | None
-    region: str
-    issuer: str
-    issued: date | None
-    effective_from: date | None
-    expires: date | None
-    status: str
-    status_label: str
-    clauses: int
 
 
 class Gate:
@@ -132,19 +118,26 @@ def create_app(
         path = request.url.path
         response: Response
         declared = request.headers.get("content-length")
-        if declared and declared.isdigit() and int(declared) > settings.max_body_bytes:
+        # policy files are uploaded to the admin API; everything else is a small JSON body
+        max_bytes = (
+            settings.max_upload_bytes + 65_536 if path.startswith("/admin/api/") else settings.max_body_bytes
+        )
+        if declared and declared.isdigit() and int(declared) > max_bytes:
             response = JSONResponse({"detail": prompts.BODY_TOO_LARGE}, status_code=413)
         elif path.startswith(("/v1/", "/mcp")) and not _authorized(request):
             response = JSONResponse(
                 {"error": {"message": "Invalid API key.", "code": "invalid_api_key"}}, 401
             )
-        elif path.startswith(("/api/ask", "/v1/", "/mcp")) and not limiter.hit(limit, client):
+        elif path.startswith(("/api/ask", "/v1/", "/mcp", "/admin/api/")) and not limiter.hit(limit, client):
             response = JSONResponse(
                 {"detail": prompts.RATE_LIMITED}, status_code=429, headers={"Retry-After": "60"}
             )
         else:
             response = await call_next(request)
-        if not path.startswith("/api"):
+        if path.startswith("/admin"):
+            response.headers["Content-Security-Policy"] = "frame-ancestors 'none'"  # staff only, never framed
+            response.headers["Cache-Control"] = "no-store"
+        elif not path.startswith("/api"):
             response.headers["Content-Security-Policy"] = f"frame-ancestors {frame_ancestors}"
         response.headers["X-Content-Type-Options"] = "nosniff"
         access_log.info(
@@ -208,35 +201,18 @@ def create_app(
 
     app.mount("/mcp", mcp_app)
 
+    from assistant.admin import mount_admin
+
+    mount_admin(app, settings, chain)  # only with PA_ADMIN_TOKEN set
+
     @app.get("/api/policies", response_model=list[PolicyInfo], tags=["policies"])
     async def policies(as_of: date | None = None) -> list[PolicyInfo]:
-        """Every policy in the library with its validity status (default: today)."""
-        day = as_of or settings.today()
-        chain.assistant.refresh()
-        index = chain.assistant.index
-        counts: dict[str, int] = {}
-        for e in index.entries:
-            counts[e.clause.policy_id] = counts.get(e.clause.policy_id, 0) + 1
-        out = []
-        statuses = chain.assistant.statuses(day)
-        for p in index.policies.values():
-            status = statuses[p.id]
-            out.append(
-                PolicyInfo(
-                    id=p.id,
-                    title=p.title,
-                    doc_number=p.doc_number or None,
-                    region=p.region,
-                    issuer=p.issuer,
-                    issued=p.issued,
-                    effective_from=p.effective_from,
-                    expires=p.expires,
-                    status=status,
-                    status_label=STATUS_LABELS[status],
-                    clauses=counts.get(p.id, 0),
-                )
-            )
-        return out
+        """Every policy in the library with its validity status (default: today), dates and clause count.
+
+        ``status``: in_force 现行有效 · expiring 即将失效 (ends within ``PA_EXPIRING_DAYS``, default 60) ·
+        expired 已失效 · repealed 已废止 · draft 征求意见稿 · not_yet 尚未生效 · unknown 效力未知.
+        """
+        return await run_in_threadpool(chain.assistant.policy_infos, as_of or settings.today())
 
     @app.get("/api/health", tags=["health"])
     async def health() -> dict:

@@ -27,7 +27,7 @@ from assistant.places import (
     library_regions,
     prefers_province_wide,
 )
-from assistant.records import Answer, Calculation, Policy, Status
+from assistant.records import STATUS_LABELS, Answer, Calculation, Policy, PolicyInfo, Status
 from assistant.retrieval import Hit, Mode, Retriever
 from assistant.settings import Settings
 from assistant.supersession import governing_lines
@@ -133,6 +133,30 @@ class Assistant:
 
     def statuses(self, as_of: date) -> dict[str, Status]:
         return library_statuses(self.index.policies, as_of, self.settings.expiring_days)
+
+    def policy_infos(self, as_of: date) -> list[PolicyInfo]:
+        """Every policy served, with its status on ``as_of`` and its clause count."""
+        self.refresh()
+        index = self.index
+        statuses = self.statuses(as_of)
+        counts: dict[str, int] = {}
+        for e in index.entries:
+            counts[e.clause.policy_id] = counts.get(e.clause.policy_id, 0) + 1
+        return [
+            PolicyInfo(
+                **p.model_dump(
+                    include={"id", "title", "issuer", "issued", "effective_from", "expires", "draft"}
+                ),
+                doc_number=p.doc_number or None,
+                region=p.region,
+                status=statuses[p.id],
+                status_label=STATUS_LABELS[statuses[p.id]],
+                clauses=counts.get(p.id, 0),
+                supersedes=p.supersedes,
+                repeals=p.repeals,
+            )
+            for p in index.policies.values()
+        ]
 
     def retrieve(
         self, question: str, places: PlaceQuery, mode: Mode | None = None, k: int | None = None

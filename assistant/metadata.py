@@ -198,9 +198,12 @@ def _validity(lines: list[str], issued: date | None, notes: dict) -> tuple[date 
     if m := re.search(rf"自{_DATE}起(?:实施|施行|执行|生效)", text):
         start = _day(*m.groups())
         notes["effective_from"] = m.group(0)
-    elif m := re.search(r"自(\d{4})年(?:起|开始)(?:执行|实施|施行)", text):
+    elif m := re.search(r"自(\d{4})年(?:起)?(?:开始)?(?:执行|实施|施行)", text):
         start = date(int(m.group(1)), 1, 1)
         notes["effective_from"] = m.group(0) + " (from 1 January)"
+    elif (m := re.search(r"自印发之日起(?:施行|实施|执行|生效)", text)) and issued:
+        start = issued
+        notes["effective_from"] = m.group(0)
     end: date | None = None
     if m := re.search(rf"至{_DATE}", text):
         end = _day(*m.groups())

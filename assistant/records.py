@@ -106,3 +106,22 @@ class Answer(BaseModel):
         default=None,
         description="the follow-up question as resolved against the conversation, when it differs",
     )
+
+
+class PolicyInfo(BaseModel):
+    """One row of the library listing (``GET /api/policies``, the chat's 政策库 tab)."""
+
+    id: str
+    title: str
+    doc_number: str | None
+    region: str
+    issuer: str
+    issued: date | None
+    effective_from: date | None
+    expires: date | None
+    draft: bool = False
+    status: Status
+    status_label: str
+    clauses: int
+    supersedes: list[str] = Field(default_factory=list)
+    repeals: list[str] = Field(default_factory=list)
