@@ -110,3 +110,4 @@ def test_place_filter_follows_the_library(fake_assistant):
     assert ui.with_place("上云补贴多少？", "宿州") == "宿州上云补贴多少？"
     assert ui.with_place("苏州上云补贴多少？", "宿州") == "苏州上云补贴多少？"
     assert ui.with_place("上云补贴多少？", "全部") == "上云补贴多少？"
+    assert ui.with_place("上云有什么补贴", "六安", places) == "六安上云有什么补贴"
