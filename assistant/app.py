@@ -294,7 +294,7 @@ class Assistant:
 
     def _calculation_lines(self, calc: Plan, hits: list[Hit]) -> list[str]:
         lines = [f"测算[{n}]：{r.formula}。{''.join(r.caveats)}" for n, r in calc.results]
-        return lines + calc.notes
+        return list(dict.fromkeys(lines + calc.notes))  # two rules of one clause may need the same figure
 
     def _checked(self, answer: Answer, as_of: date) -> Answer:
         """The number guard over our own answer: a number without provenance is a bug, so say so loudly."""
