@@ -162,3 +162,26 @@ def _zip() -> bytes:
     with zipfile.ZipFile(buf, "w") as zf:
         zf.writestr("readme.txt", "not a document")
     return buf.getvalue()
+
+
+def test_the_chat_keeps_answering_while_a_policy_is_published(setup):
+    import threading
+
+    client, _ = setup
+    files = {"file": ("120.docx", docgen.make_docx(SEEDS[NEW].text), "application/octet-stream")}
+    client.post("/admin/api/drafts", files=files, headers=AUTH)
+    result: dict = {}
+    publisher = threading.Thread(
+        target=lambda: result.update(resp=client.post(f"/admin/api/drafts/{NEW}/publish", headers=AUTH))
+    )
+    publisher.start()
+    statuses = []
+    while publisher.is_alive() or len(statuses) < 3:
+        statuses.append(
+            client.post("/api/ask", json={"question": "宿州设备购置额800万元能拿多少奖补？"}).status_code
+        )
+    publisher.join()
+    assert result["resp"].status_code == 200
+    assert set(statuses) == {200}
+    answer = client.post("/api/ask", json={"question": "苏州120号文的定向云券补多少？"}).json()
+    assert answer["citations"][0]["policy_id"] == NEW
