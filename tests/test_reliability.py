@@ -104,19 +104,19 @@ cli.app()
 """
 
 
-@pytest.mark.parametrize("kill_at", ["embedding", "swap"])
-def test_build_killed_part_way_leaves_the_previous_index_serving(corpus_copy, tmp_path, kill_at):
-    """`index build` (the real CLI in its own process; only the embedding model is a fake that stops at
-    the chosen point) is SIGKILLed once its new build folder exists and before CURRENT is swapped."""
-    index_dir = tmp_path / "index"
-    build_index(corpus_copy, index_dir, HashEmbeddings())
+def kill_build_at(kill_at: str, corpus: Path, index_dir: Path, **env: str) -> Path:
+    """Run `index build` (the real CLI in its own process; only the embedding model is a fake that stops
+    at the chosen point) and SIGKILL it there: once its new build folder exists, before CURRENT is
+    swapped. ``env``: more environment (PA_CHROMA_URL). Returns the half-built folder."""
     before = current_build(index_dir)
-    add_new_policy(corpus_copy)  # so the killed build has something new to embed
-    reached = tmp_path / "reached"
+    reached = index_dir.parent / f"reached-{kill_at}"
+    reached.unlink(missing_ok=True)
     proc = subprocess.Popen(
-        [sys.executable, "-c", _KILLABLE_BUILD, str(corpus_copy), str(index_dir)],
+        [sys.executable, "-c", _KILLABLE_BUILD, str(corpus), str(index_dir)],
         cwd=PROJECT_ROOT,
-        env={**os.environ, "REACHED": str(reached), "KILL_AT": kill_at, "PA_EMBEDDING_MODEL": "hash-test"},
+        env=os.environ
+        | {"REACHED": str(reached), "KILL_AT": kill_at, "PA_EMBEDDING_MODEL": "hash-test"}
+        | env,
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
     )
@@ -134,6 +134,16 @@ def test_build_killed_part_way_leaves_the_previous_index_serving(corpus_copy, tm
         proc.send_signal(signal.SIGKILL)
         proc.wait()
     assert proc.returncode == -signal.SIGKILL
+    return half_built[0]
+
+
+@pytest.mark.parametrize("kill_at", ["embedding", "swap"])
+def test_build_killed_part_way_leaves_the_previous_index_serving(corpus_copy, tmp_path, kill_at):
+    index_dir = tmp_path / "index"
+    build_index(corpus_copy, index_dir, HashEmbeddings())
+    before = current_build(index_dir)
+    add_new_policy(corpus_copy)  # so the killed build has something new to embed
+    half_built = kill_build_at(kill_at, corpus_copy, index_dir)
 
     # the previous index still answers, and knows nothing of the half-built one
     assert current_build(index_dir) == before
@@ -145,7 +155,7 @@ def test_build_killed_part_way_leaves_the_previous_index_serving(corpus_copy, tm
     report = build_index(corpus_copy, index_dir, HashEmbeddings())
     builds = {p.name for p in (index_dir / "builds").iterdir()}
     assert builds == {before.name, report.build}
-    assert half_built[0].name not in builds
+    assert half_built.name not in builds
     assert assistant.refresh() and "test-city" in assistant.index.policies
     assert_answers_suzhou_anhui(assistant)
 
