@@ -3,7 +3,8 @@
 A host page on another localhost origin embeds the widget with one script tag; the chat answers a
 宿州 amount question with the 宿州 clause and a calculation card while the answer streams in; a
 phone-width screen has no horizontal scrolling; an origin outside the allow-list cannot frame the
-chat; whatever a user types is shown as text, never run. Screenshots go to test-artifacts/.
+chat; whatever a user types, a model writes or a policy's text holds is shown as text, never run (in
+the chat and in the widget). Screenshots go to test-artifacts/.
 """
 
 from __future__ import annotations
@@ -179,4 +180,102 @@ def test_what_a_user_types_is_shown_not_run(sites, browser):
     page.wait_for_timeout(500)
     assert dialogs == []
     assert page.locator("#pa-chat img[src='x']").count() == 0
+    page.close()
+
+
+# ---- markup in a question, in a model's answer and in a policy's own text is shown, never run
+
+XSS_TEXT = (
+    "测试市工业互联网专项政策\n一、支持企业上云。<img src=x onerror=\"window.__xss='clause';alert('clause')\">"
+    "对上云企业给予最高18万元补贴。<script>window.__xss='script';alert('script')</script>\n"
+)
+XSS_META = (
+    'id = "xss-city"\ntitle = "测试市<img src=x onerror=window.__xss=\'title\'>工业互联网专项政策"\n'
+    'issuer = "测试市人民政府"\nprovince = "江苏省"\ncity = "测试市"\nissued = 2026-01-05\n'
+)
+XSS_MODEL_WORDS = (
+    "测试市对上云企业给予最高18万元补贴[1]。<img src=x onerror=\"window.__xss='model';alert('model')\">"
+    "<script>window.__xss='model-script'</script><svg onload=\"window.__xss='svg'\"></svg>"
+)
+XSS_QUESTION = "<img src=x onerror=\"window.__xss='question';alert('question')\">测试市企业上云补贴多少？"
+
+
+@pytest.fixture(scope="module")
+def hostile_site(tmp_path_factory):
+    """A library with a policy whose title and clause carry markup (a pasted web page, or an attack), a
+    model that writes markup into its answer, and a bureau page embedding the widget."""
+    import shutil
+
+    from assistant.app import Assistant
+    from assistant.index import build_index
+    from tests.conftest import CORPUS
+    from tests.fakes import HashEmbeddings
+
+    root = tmp_path_factory.mktemp("xss")
+    corpus = root / "corpus"
+    shutil.copytree(CORPUS, corpus)
+    (corpus / "xss-city.txt").write_text(XSS_TEXT, encoding="utf-8")
+    (corpus / "xss-city.toml").write_text(XSS_META, encoding="utf-8")
+    emb = HashEmbeddings()
+    build_index(corpus, root / "index", emb)
+    assistant = Assistant(Settings(index_dir=root / "index", embedding_model="hash-test"), embeddings=emb)
+    api_port, host_port = _free_port(), _free_port()
+    host = f"http://127.0.0.1:{host_port}"
+    model = FakeListChatModel(responses=[XSS_MODEL_WORDS] * 20, sleep=0.005)
+    app = create_app(Settings(embed_origins=[host], llm_timeout_s=60), AnswerChain(assistant, model, 60))
+    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=api_port, log_level="warning"))
+    _serve_in_thread(server)
+    page_handler = type("_XssHostPage", (_HostPage,), {"script_src": f"http://127.0.0.1:{api_port}/embed.js"})
+    host_server = http.server.ThreadingHTTPServer(("127.0.0.1", host_port), page_handler)
+    threading.Thread(target=host_server.serve_forever, daemon=True).start()
+    yield {"api": f"http://127.0.0.1:{api_port}", "host": host, "assistant": assistant}
+    server.should_exit = True
+    host_server.shutdown()
+
+
+def _shows_markup_as_text(chat, evaluate) -> None:
+    """The answer (model words + quoted clause) is there, its markup as visible text, and nothing ran."""
+    chat.locator("details.pa-cite").first.wait_for(timeout=60_000)
+    cite = chat.locator("details.pa-cite").first
+    cite.locator("summary").click()
+    text = chat.inner_text()
+    assert "测试市对上云企业给予最高18万元补贴" in text  # the model's words passed the guard rails
+    assert "<img src=x onerror=\"window.__xss='model'" in text  # ... and their markup is plain text
+    assert "<script>window.__xss='script'" in cite.inner_text()  # so is the clause's own
+    assert "<img src=x onerror=window.__xss='title'>" in cite.inner_text()  # and the title's
+    assert "<img src=x onerror=\"window.__xss='question'" in text  # and what the user typed
+    assert chat.locator("img[src='x'], script, svg[onload], [onerror]").count() == 0
+    assert evaluate("typeof window.__xss") == "undefined"
+
+
+def test_markup_in_questions_answers_and_clauses_never_runs_in_the_chat(hostile_site, browser):
+    answer = hostile_site["assistant"].ask(XSS_QUESTION)
+    assert (
+        answer.citations[0].policy_id == "xss-city" and "<script>" in answer.answer
+    )  # the data does carry it
+    page = browser.new_page()
+    dialogs = []
+    page.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))
+    page.goto(hostile_site["api"] + "/chat/")
+    _ask_in(page, XSS_QUESTION)
+    _shows_markup_as_text(page.locator("#pa-chat"), page.evaluate)
+    page.screenshot(path=str(ARTIFACTS / "markup-answer.png"), full_page=True)
+    page.wait_for_timeout(500)
+    assert dialogs == [] and page.evaluate("typeof window.__xss") == "undefined"
+    page.close()
+
+
+def test_markup_never_runs_in_the_embedded_widget_or_its_host_page(hostile_site, browser):
+    page = browser.new_page()
+    dialogs = []
+    page.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))
+    page.goto(hostile_site["host"])
+    page.locator("#policy-assistant-launcher").click()
+    frame = page.frame_locator("#policy-assistant-frame")
+    _ask_in(frame, XSS_QUESTION)
+    inner = page.locator("#policy-assistant-frame").element_handle().content_frame()
+    _shows_markup_as_text(frame.locator("#pa-chat"), inner.evaluate)
+    page.wait_for_timeout(500)
+    assert dialogs == []
+    assert page.evaluate("typeof window.__xss") == "undefined"
     page.close()
