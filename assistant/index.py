@@ -251,7 +251,7 @@ def build_index(
         serving = current_build(index_dir)
         previous = _previous_embeddings(index_dir, chroma_url)
         # a fresh folder per build; it counts as complete once manifest.json is written
-        name = datetime.now(UTC).strftime("%Y%m%dT%H%M%S.%f") + f"-{uuid.uuid4().hex[:8]}"
+        name = datetime.now(UTC).strftime("%Y%m%dT%H%M%S") + f"-{uuid.uuid4().hex[:8]}"
         folder = index_dir / "builds" / name
         folder.mkdir(parents=True)
         store = server_store(name, chroma_url) if chroma_url else EMBEDDED_STORE

@@ -18,6 +18,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import date
 from pathlib import Path
+from types import SimpleNamespace
 
 import httpx
 import pytest
@@ -34,6 +35,7 @@ from assistant.chain import AnswerChain
 from assistant.index import build_index, current_build
 from assistant.records import Answer
 from assistant.settings import PROJECT_ROOT, Settings
+from tests.conftest import CORPUS
 from tests.fakes import HashEmbeddings
 
 AS_OF = date(2026, 11, 25)
@@ -421,3 +423,30 @@ def test_index_build_with_a_broken_file_names_it_and_the_old_index_serves(
     assert not serving.refresh()
     assert_answers_suzhou_anhui(serving)
     assert_answers_suzhou_anhui(assistant_over(index_dir))  # and a process started now serves it too
+
+
+def test_pruning_keeps_the_new_build_and_the_one_it_replaced_even_within_one_second(tmp_path, monkeypatch):
+    """Build names are a timestamp to the second plus a random suffix: builds within the same second
+    must not be told apart by name order (the build that had just served was once pruned that way)."""
+    from datetime import UTC, datetime
+
+    from assistant import index as index_module
+
+    class FrozenClock(datetime):
+        @classmethod
+        def now(cls, tz=None):
+            return datetime(2026, 11, 25, 9, 0, 0, tzinfo=tz or UTC)
+
+    suffixes = iter(["f" * 32, "c" * 32, "a" * 32, "0" * 32])  # each build's name sorts before the last
+    monkeypatch.setattr(index_module, "datetime", FrozenClock)
+    monkeypatch.setattr(
+        index_module, "uuid", SimpleNamespace(uuid4=lambda: SimpleNamespace(hex=next(suffixes)))
+    )
+    index_dir = tmp_path / "index"
+    serving = None
+    for _ in range(4):
+        report = build_index(CORPUS, index_dir, HashEmbeddings())
+        kept = {p.name for p in (index_dir / "builds").iterdir()}
+        assert kept == {report.build} | ({serving} if serving else set())
+        serving = report.build
+    assert current_build(index_dir).name == serving
