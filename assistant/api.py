@@ -21,7 +21,8 @@ from fastapi import FastAPI, HTTPException, Request
 from fastapi.middleware.cors import CORSMiddleware
 from fastapi.responses import HTMLResponse, JSONResponse, Response
 from limits import parse
-from limits.storage import MemoryStorage
+from limits.errors import ConfigurationError
+from limits.storage import storage_from_string
 from limits.strategies import MovingWindowRateLimiter
 from pydantic import BaseModel, Field
 from sse_starlette.sse import EventSourceResponse
@@ -101,7 +102,11 @@ def create_app(
     app.state.chain = chain
     uses_model = chain.chain is not None
     gate = Gate(settings.llm_concurrency, settings.llm_queue_timeout_s, enabled=uses_model)
-    limiter, limit = MovingWindowRateLimiter(MemoryStorage()), parse(settings.rate_limit)
+    try:  # memory:// counts per process; several API processes share a limit through e.g. redis://
+        storage = storage_from_string(settings.rate_limit_storage)
+    except ConfigurationError as exc:
+        raise ValueError(f"PA_RATE_LIMIT_STORAGE={settings.rate_limit_storage!r}: {exc}") from None
+    limiter, limit = MovingWindowRateLimiter(storage), parse(settings.rate_limit)
     frame_ancestors = " ".join(["'self'", *settings.embed_origins])
 
     app.add_middleware(

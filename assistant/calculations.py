@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
@@ -23,6 +24,8 @@ BASES: list[tuple[str, tuple[str, ...], tuple[str, ...]]] = [
     ("cost", ("投入", "费用"), ("费用", "投入", "花了", "花费", "支出")),
 ]
 _COMPATIBLE = [{"price", "sales"}, {"investment", "cost", "rnd"}, {"cloud", "cost"}]
+# 「补贴是8888万元」「已获奖励300万元」: the award the user claims or got, never a base to compute one from
+_AWARD_CLAIM = re.compile(r"(?:补贴|补助|奖励|奖补|资助|扶持)(?:资金|金额)?(?:是|为|有|了|共|达|就是)?\s*$")
 
 
 def base_category(words: str | None, user: bool = False) -> str | None:
@@ -51,7 +54,11 @@ def _pick_figure(rule: AwardRule, figures: list[Figure]) -> Figure | None:
     labelled = [f for f in figures if base_category(f.context, user=True) == cat]
     if labelled:
         return labelled[0]
-    loose = [f for f in figures if compatible(cat, base_category(f.context, user=True))]
+    loose = [
+        f
+        for f in figures
+        if compatible(cat, base_category(f.context, user=True)) and not _AWARD_CLAIM.search(f.context)
+    ]
     return loose[0] if len(figures) == 1 and loose else None
 
 

@@ -34,6 +34,10 @@ def read_text(path: Path) -> str:
         return raw.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
         hint = ""
+        if exc.reason == "unexpected end of data":  # cut off inside a multi-byte character
+            raise CorpusError(
+                f"{path}: ends in the middle of a character: the file looks truncated"
+            ) from None
         try:
             raw.decode("gb18030")
             hint = "; it decodes as GBK/GB18030: convert it with `iconv -f GB18030 -t UTF-8`"
