@@ -415,6 +415,13 @@ def serve(
     access.setLevel(logging.INFO)
     access.addHandler(logging.StreamHandler())  # one JSON line per request, no question text
     if workers > 1:  # separate processes: each builds its app from the environment
+        err.print(
+            "note: with --workers > 1 the JSON API and /v1 scale, but the web chat (/chat/, the widget) keeps "
+            "its session in one process: a browser whose requests land on another worker gets "
+            "'Session not found'. Serve the chat from single-worker processes behind a load balancer with "
+            "sticky sessions (README, Deployment).",
+            markup=False,
+        )
         os.environ.update({"PA_LLM": settings.llm, "PA_HOST": settings.host, "PA_PORT": str(settings.port)})
         uvicorn.run(
             "assistant.api:app_from_env",
