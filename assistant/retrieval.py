@@ -48,6 +48,16 @@ class Retriever:
         # a term the corpus never uses counts like a middling one: it may be an off-topic subject
         # (社保) or just a colloquial word (厂子); the rest of the question decides
         self._unseen_idf = float(np.median(list(self._idf.values()))) if self._idf else 1.0
+        # each entry's policy as a small integer, so a policy filter is one vectorised lookup
+        # (a per-query Python loop over all entries took ~7 ms at 10,000 clauses)
+        self._policy_code = {
+            pid: n for n, pid in enumerate(dict.fromkeys(e.clause.policy_id for e in index.entries))
+        }
+        self._entry_policy = np.fromiter(
+            (self._policy_code[e.clause.policy_id] for e in index.entries),
+            dtype=np.int32,
+            count=len(index.entries),
+        )
 
     def dense(self, query: str, k: int, policy_ids: list[str] | None) -> list[tuple[str, float]]:
         where = {"policy_id": {"$in": policy_ids}} if policy_ids else None
@@ -65,8 +75,8 @@ class Retriever:
             return []
         scores = np.asarray(self._bm25.get_scores(tokens))
         if policy_ids is not None:
-            allowed = np.array([e.clause.policy_id in policy_ids for e in self.index.entries])
-            scores = np.where(allowed, scores, -1.0)
+            codes = [self._policy_code[p] for p in policy_ids if p in self._policy_code]
+            scores = np.where(np.isin(self._entry_policy, codes), scores, -1.0)
         order = np.argsort(-scores)[:k]
         return [(self.index.entries[i].clause.id, float(scores[i])) for i in order if scores[i] > 0]
 
