@@ -337,9 +337,15 @@ def test_reindex_while_the_server_answers(corpus_copy, tmp_path):
             for edit in edits:
                 edit()
                 started = time.monotonic()
-                build_index(corpus_copy, index_dir, HashEmbeddings())
+                last = build_index(corpus_copy, index_dir, HashEmbeddings()).build
                 windows.append((started, time.monotonic()))
             with httpx.Client(base_url=base, timeout=60) as http:
+                # the server switches when a request finds the new build (one request loads it while the
+                # others keep answering from the old one), so wait for the swap, then check its content
+                deadline = time.monotonic() + 30
+                while http.get("/api/health").json()["index"] != last:
+                    assert time.monotonic() < deadline, "the server never switched to the new build"
+                    time.sleep(0.05)
                 policies = {p["id"]: p for p in http.get("/api/policies").json()}
                 new = http.post("/api/ask", json={"question": NEW_POLICY_QUESTION}).json()
                 health = http.get("/api/health").json()
