@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from functools import lru_cache
 from typing import Literal
 
 import bm25s
@@ -16,6 +17,9 @@ from assistant.records import Clause, Policy
 from assistant.tokenize import content_terms, tokenize
 
 Mode = Literal["hybrid", "dense", "bm25"]
+# searches remembered per Retriever (one per index build): popular questions repeat, and a repeated
+# search is the same work (the dense query took ~40 % of a cached question's CPU in the server)
+SEARCH_CACHE = 4096
 
 
 @dataclass
@@ -58,6 +62,9 @@ class Retriever:
             dtype=np.int32,
             count=len(index.entries),
         )
+        # per instance, so a Retriever for a newer build starts empty and an old one is freed with its cache
+        self._search_cached = lru_cache(maxsize=SEARCH_CACHE)(self._search)
+        self._similarity_cached = lru_cache(maxsize=SEARCH_CACHE)(self._dense_similarity)
 
     def dense(self, query: str, k: int, policy_ids: list[str] | None) -> list[tuple[str, float]]:
         where = {"policy_id": {"$in": policy_ids}} if policy_ids else None
@@ -86,6 +93,11 @@ class Retriever:
         """Top ``k`` clauses for ``query``, optionally only from ``policy_ids``."""
         if policy_ids is not None and not policy_ids:
             return []
+        key = tuple(policy_ids) if policy_ids is not None else None
+        return [replace(h) for h in self._search_cached(query, k, mode, key)]
+
+    def _search(self, query: str, k: int, mode: Mode, policy_key: tuple[str, ...] | None) -> tuple[Hit, ...]:
+        policy_ids = list(policy_key) if policy_key is not None else None
         dense = self.dense(query, self.candidate_k, policy_ids) if mode != "bm25" else []
         lexical = self.lexical(query, self.candidate_k, policy_ids) if mode != "dense" else []
         dense_map, lex_map = dict(dense), dict(lexical)
@@ -100,10 +112,13 @@ class Retriever:
             hits.append(
                 Hit(clause, self.index.policy_of(clause), score, dense_map.get(cid), lex_map.get(cid))
             )
-        return hits
+        return tuple(hits)
 
     def dense_similarity(self, query: str, clause_id: str) -> float:
         """Cosine between the query and one clause (for the support test when BM25 ranked it)."""
+        return self._similarity_cached(query, clause_id)
+
+    def _dense_similarity(self, query: str, clause_id: str) -> float:
         got = self.index.collection.get(ids=[clause_id], include=["embeddings"])
         vec = np.asarray(got["embeddings"][0], dtype=float)
         q = np.asarray(self.embeddings.embed_query(query), dtype=float)
