@@ -194,8 +194,6 @@ class Library:
 
     def publish(self, draft_id: str, actor: str, progress=None):
         """Copy a ready draft into the corpus and reindex; on any failure the corpus is put back."""
-        from assistant.index import build_index
-
         with _LOCK:
             draft = self.draft(draft_id)
             if draft.problems:
@@ -205,45 +203,28 @@ class Library:
                 self.corpus_dir / f"{draft_id}.txt": (folder / "text.txt").read_bytes(),
                 self.corpus_dir / f"{draft_id}.toml": (folder / f"{draft_id}.toml").read_bytes(),
             }
-            with _corpus_change(targets):
-                report = build_index(
-                    self.corpus_dir,
-                    self.settings.index_dir,
-                    self._embeddings_model(),
-                    progress,
-                    chroma_url=self.settings.chroma_url,
-                )
+            report = self._reindex_with(targets, progress)
             shutil.rmtree(folder, ignore_errors=True)
         self.audit(actor, "publish", draft_id, {"replaced": draft.replaces, "build": report.build})
         return report
 
     def unpublish(self, policy_id: str, actor: str, reason: str = "", progress=None):
         """Take a policy out of the corpus (kept under library/unpublished/) and reindex."""
-        from assistant.index import build_index
-
         with _LOCK:
             files = [self.corpus_dir / f"{policy_id}.{ext}" for ext in ("txt", "toml")]
             if not _ID.match(policy_id) or not all(f.exists() for f in files):
                 raise LibraryError(f"no published policy {policy_id!r}")
-            archive = self.settings.drafts_dir.parent / "unpublished" / f"{policy_id}-{_stamp()}"
-            archive.mkdir(parents=True)
-            for f in files:
-                shutil.copy2(f, archive / f.name)
             others = [
                 p for p in self.published() if p.id != policy_id and policy_id in p.supersedes + p.repeals
             ]
             if others:
-                shutil.rmtree(archive)
                 names = ", ".join(p.id for p in others)
                 raise LibraryError(f"{policy_id} is named in supersedes/repeals of {names}: edit those first")
-            with _corpus_change(dict.fromkeys(files)):
-                report = build_index(
-                    self.corpus_dir,
-                    self.settings.index_dir,
-                    self._embeddings_model(),
-                    progress,
-                    chroma_url=self.settings.chroma_url,
-                )
+            archive = self.settings.drafts_dir.parent / "unpublished" / f"{policy_id}-{_stamp()}"
+            archive.mkdir(parents=True)
+            for f in files:
+                shutil.copy2(f, archive / f.name)
+            report = self._reindex_with(dict.fromkeys(files), progress)
         self.audit(actor, "unpublish", policy_id, {"reason": reason, "archived": str(archive)})
         return report
 
@@ -305,6 +286,19 @@ class Library:
         draft.problems = problems
         draft.replaces = (self.corpus_dir / f"{draft.id}.toml").exists()
         return draft
+
+    def _reindex_with(self, targets: dict[Path, bytes | None], progress):
+        """Write (None: remove) corpus files and rebuild the index; the files are put back if it fails."""
+        from assistant.index import build_index
+
+        with _corpus_change(targets):
+            return build_index(
+                self.corpus_dir,
+                self.settings.index_dir,
+                self._embeddings_model(),
+                progress,
+                chroma_url=self.settings.chroma_url,
+            )
 
     def _embeddings_model(self):
         if self._embeddings is None:

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 from fastapi.testclient import TestClient
 
@@ -11,11 +9,10 @@ from assistant.api import create_app
 from assistant.app import Assistant
 from assistant.chain import AnswerChain
 from assistant.corpus import load_corpus
-from assistant.index import build_index, current_build
+from assistant.index import current_build
 from assistant.settings import Settings
 from tests import docgen
 from tests.conftest import CORPUS
-from tests.fakes import HashEmbeddings
 
 SEEDS = {lp.policy.id: lp for lp in load_corpus(CORPUS)}
 NEW = "suzhou-2020-120"
@@ -23,26 +20,10 @@ TOKEN = "s3cret-admin-token"
 AUTH = {"Authorization": f"Bearer {TOKEN}", "X-Admin-User": "%E7%8E%8B%E7%A7%91%E9%95%BF"}  # 王科长
 
 
-def _settings(tmp_path: Path, corpus: Path, **kw) -> Settings:
-    return Settings(
-        corpus_dir=corpus,
-        index_dir=tmp_path / "index",
-        drafts_dir=tmp_path / "library" / "drafts",
-        audit_log=tmp_path / "library" / "audit.jsonl",
-        embedding_model="hash-test",
-        rate_limit="1000/minute",
-        as_of="2022-06-01",
-        **kw,
-    )
-
-
 @pytest.fixture
-def setup(tmp_path: Path, corpus_copy: Path):
-    for ext in ("txt", "toml"):
-        (corpus_copy / f"{NEW}.{ext}").unlink()
-    settings = _settings(tmp_path, corpus_copy, admin_token=TOKEN)
-    emb = HashEmbeddings()
-    build_index(corpus_copy, settings.index_dir, emb)
+def setup(withheld_library):
+    settings_for, emb = withheld_library
+    settings = settings_for(admin_token=TOKEN, rate_limit="1000/minute", as_of="2022-06-01")
     app = create_app(settings, AnswerChain(Assistant(settings, embeddings=emb)), with_ui=False)
     with TestClient(app) as client:
         yield client, settings
@@ -70,10 +51,9 @@ def test_admin_routes_stay_out_of_the_public_api(setup):
     assert TOKEN not in client.get("/embed.js").text
 
 
-def test_no_admin_without_a_token_setting(tmp_path, corpus_copy):
-    settings = _settings(tmp_path, corpus_copy)
-    emb = HashEmbeddings()
-    build_index(corpus_copy, settings.index_dir, emb)
+def test_no_admin_without_a_token_setting(withheld_library):
+    settings_for, emb = withheld_library
+    settings = settings_for()
     app = create_app(settings, AnswerChain(Assistant(settings, embeddings=emb)), with_ui=False)
     with TestClient(app) as client:
         assert client.get("/admin").status_code == 404

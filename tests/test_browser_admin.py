@@ -15,11 +15,8 @@ from assistant.api import create_app
 from assistant.app import Assistant
 from assistant.chain import AnswerChain
 from assistant.corpus import load_corpus
-from assistant.index import build_index
-from assistant.settings import Settings
 from tests import docgen
 from tests.conftest import CORPUS
-from tests.fakes import HashEmbeddings
 from tests.test_browser import ARTIFACTS, _free_port, _serve_in_thread, browser  # noqa: F401 - fixture
 
 pytestmark = pytest.mark.e2e
@@ -28,20 +25,9 @@ TOKEN = "admin-browser-token"
 
 
 @pytest.fixture
-def admin_site(tmp_path: Path, corpus_copy: Path):
-    for ext in ("txt", "toml"):
-        (corpus_copy / f"{NEW}.{ext}").unlink()
-    settings = Settings(
-        corpus_dir=corpus_copy,
-        index_dir=tmp_path / "index",
-        drafts_dir=tmp_path / "library" / "drafts",
-        audit_log=tmp_path / "library" / "audit.jsonl",
-        embedding_model="hash-test",
-        admin_token=TOKEN,
-        as_of="2026-11-25",
-    )
-    emb = HashEmbeddings()
-    build_index(corpus_copy, settings.index_dir, emb)
+def admin_site(tmp_path: Path, withheld_library):
+    settings_for, emb = withheld_library
+    settings = settings_for(admin_token=TOKEN, as_of="2026-11-25")
     app = create_app(settings, AnswerChain(Assistant(settings, embeddings=emb)))
     port = _free_port()
     server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))

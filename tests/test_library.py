@@ -8,10 +8,9 @@ from pathlib import Path
 import pytest
 
 from assistant.corpus import load_corpus
-from assistant.index import ClauseIndex, build_index, current_build
+from assistant.index import ClauseIndex, current_build
 from assistant.ingest import IngestError
 from assistant.library import Library, LibraryError
-from assistant.settings import Settings
 from tests import docgen
 from tests.conftest import CORPUS
 from tests.fakes import HashEmbeddings
@@ -21,20 +20,10 @@ NEW = "suzhou-2020-120"
 
 
 @pytest.fixture
-def library(tmp_path: Path, corpus_copy: Path) -> Library:
+def library(withheld_library) -> Library:
     """The seed library without 120号 (indexed), ready to receive it as an upload."""
-    for ext in ("txt", "toml"):
-        (corpus_copy / f"{NEW}.{ext}").unlink()
-    settings = Settings(
-        corpus_dir=corpus_copy,
-        index_dir=tmp_path / "index",
-        drafts_dir=tmp_path / "library" / "drafts",
-        audit_log=tmp_path / "library" / "audit.jsonl",
-        embedding_model="hash-test",
-    )
-    emb = HashEmbeddings()
-    build_index(corpus_copy, settings.index_dir, emb)
-    return Library(settings, embeddings=emb)
+    settings, emb = withheld_library
+    return Library(settings(), embeddings=emb)
 
 
 def _snapshot(lib: Library) -> tuple[dict[str, bytes], Path | None]:
