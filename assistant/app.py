@@ -180,11 +180,17 @@ class Assistant:
 
     def _search(self, question: str, places: PlaceQuery, mode: Mode, k: int) -> list[Hit]:
         policies = self._policies()
+        ids = allowed_policies(places, policies)
         if prefers_province_wide(places):
             province_wide = [p.id for p in policies if p.city is None and p.province in places.provinces]
-            if province_wide:
-                return self.retriever.search(question, k, mode, province_wide)
-        return self.retriever.search(question, k, mode, allowed_policies(places, policies))
+            ids = province_wide or ids
+        try:
+            return self.retriever.search(question, k, mode, ids)
+        except Exception as exc:  # the vector store (e.g. a Chroma server) is down: BM25 needs only memory
+            if mode == "bm25":
+                raise
+            log.warning("dense retrieval failed (%s: %s); answering from BM25 alone", type(exc).__name__, exc)
+            return self.retriever.search(question, k, "bm25", ids)
 
     def _validity_first(self, hits: list[Hit]) -> list[Hit]:
         """Validity is stated in closing provisions (附则; a draft says so in its 序言): cite those first."""
@@ -215,9 +221,13 @@ class Assistant:
         """How well the best of the retrieved clauses covers the question."""
         cov = max(self.retriever.coverage(question, h.clause, h.policy) for h in hits)
         top = hits[0]
-        dense = (
-            top.dense if top.dense is not None else self.retriever.dense_similarity(question, top.clause.id)
-        )
+        dense = top.dense
+        if dense is None:
+            try:
+                dense = self.retriever.dense_similarity(question, top.clause.id)
+            except Exception as exc:  # vector store down: no cosine, so a question without Chinese is refused
+                log.warning("dense similarity unavailable (%s)", type(exc).__name__)
+                dense = 0.0
         return Support(cov, dense)
 
     def is_supported(self, question: str, s: Support, places: PlaceQuery) -> bool:

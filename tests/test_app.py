@@ -124,3 +124,29 @@ def test_twin_clauses_of_a_superseding_policy(fake_assistant):
     ]  # not (十一) 「加快工业互联网APP发展」
     assert twins("suzhou-2020-172/二/(七)") == []  # 工业大数据: 120号 has no such measure
     assert twins("suzhou-anhui-2021/p1/二/¶1") == []  # no supersession link
+
+
+class _DownCollection:
+    """A vector store that cannot be reached (a Chroma server that went away)."""
+
+    def query(self, **kwargs):
+        raise ConnectionError("vector store unreachable")
+
+    def get(self, **kwargs):
+        raise ConnectionError("vector store unreachable")
+
+
+def test_answers_from_bm25_when_the_vector_store_is_down(fake_index):
+    from assistant.app import Assistant
+    from assistant.index import ClauseIndex
+    from assistant.settings import Settings
+
+    index_dir, emb = fake_index
+    index = ClauseIndex.open(index_dir)
+    index.collection = _DownCollection()
+    assistant = Assistant(Settings(index_dir=index_dir, embedding_model="hash-test"), emb, index)
+    answer = assistant.ask("宿州设备购置额800万元能拿多少奖补？")
+    assert not answer.refused and answer.citations[0].policy_id == "suzhou-anhui-2021"
+    assert answer.calculations and answer.calculations[0].max_yuan == 640000
+    # a question without Chinese text is judged by the cosine alone: unavailable, so refused, not guessed
+    assert assistant.ask("How much is the equipment purchase award in Suzhou, Anhui?").refused
