@@ -148,5 +148,3 @@ def test_answers_from_bm25_when_the_vector_store_is_down(fake_index):
     answer = assistant.ask("宿州设备购置额800万元能拿多少奖补？")
     assert not answer.refused and answer.citations[0].policy_id == "suzhou-anhui-2021"
     assert answer.calculations and answer.calculations[0].max_yuan == 640000
-    # a question without Chinese text is judged by the cosine alone: unavailable, so refused, not guessed
-    assert assistant.ask("How much is the equipment purchase award in Suzhou, Anhui?").refused
