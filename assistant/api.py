@@ -101,7 +101,9 @@ def create_app(
     )
     app.state.chain = chain
     uses_model = chain.chain is not None
-    gate = Gate(settings.llm_concurrency, settings.llm_queue_timeout_s, enabled=uses_model)
+    # the local llama.cpp model generates one answer at a time (assistant/llm.py); a server may do more
+    slots = 1 if settings.llm == "local" else settings.llm_concurrency
+    gate = Gate(slots, settings.llm_queue_timeout_s, enabled=uses_model)
     try:  # memory:// counts per process; several API processes share a limit through e.g. redis://
         storage = storage_from_string(settings.rate_limit_storage)
     except ConfigurationError as exc:

@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import atexit
+import threading
 from functools import lru_cache
 
 from langchain_core.language_models import BaseChatModel
 
 from assistant.settings import Settings
+
+_LLAMA_LOCK = threading.Lock()
 
 
 class BackendError(RuntimeError):
@@ -38,7 +41,21 @@ def _local(path: str, n_ctx: int, threads: int, max_tokens: int) -> BaseChatMode
         raise BackendError(
             "--llm local needs llama-cpp-python and langchain-community (make install)"
         ) from exc
-    model = ChatLlamaCpp(
+
+    class OneAtATime(ChatLlamaCpp):
+        """llama.cpp's context is not thread-safe: two generations at once crash the whole process
+        (``GGML_ASSERT … cgraph->nodes``, measured in benchmarks/results-llm-burst.md), so a lock lets one
+        generation run at a time; the server's model gate queues the others."""
+
+        def _generate(self, *args, **kwargs):
+            with _LLAMA_LOCK:
+                return super()._generate(*args, **kwargs)
+
+        def _stream(self, *args, **kwargs):
+            with _LLAMA_LOCK:  # held until the stream ends or its consumer closes it
+                yield from super()._stream(*args, **kwargs)
+
+    model = OneAtATime(
         model_path=path,
         n_ctx=n_ctx,
         n_threads=threads,

@@ -65,7 +65,11 @@ class Settings(BaseSettings):
     )
     rate_limit: str = Field(default="30/minute", description="per client address, for /api and /v1")
     max_body_bytes: int = Field(default=32_768, ge=1024, description="larger requests get 413")
-    llm_concurrency: int = Field(default=2, ge=1, description="model answers generated at once; more wait")
+    llm_concurrency: int = Field(
+        default=2,
+        ge=1,
+        description="model answers generated at once on an OpenAI-compatible server (local: 1); more wait",
+    )
     llm_queue_timeout_s: float = Field(default=20.0, gt=0, description="wait for a free model slot, then 503")
     api_key: SecretStr | None = Field(
         default=None,

@@ -36,3 +36,18 @@ def test_local_model_answers_stay_grounded(local_chain, fake_assistant, question
         assert "[1]" in answer.answer and any(e.type == "token" for e in events)
     cited = [fake_assistant.index.policies[c.policy_id] for c in answer.citations]
     assert unsupported_numbers(answer.answer, provenance(answer, cited, AS_OF)) == []
+
+
+def test_concurrent_generations_do_not_crash_the_process(local_chain):  # noqa: ARG001 - loads it first
+    """Two requests at once share one llama.cpp context; without the lock in llm.py this segfaults."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    model = make_chat_model(Settings(llm="local", llm_max_tokens=160))  # the same instance (one per process)
+
+    def generate(i: int) -> str:
+        text = "".join(chunk.content for chunk in model.stream(f"用一句话介绍工业互联网（{i}）。"))
+        return text
+
+    with ThreadPoolExecutor(2) as pool:
+        replies = list(pool.map(generate, range(2)))
+    assert all(replies)
