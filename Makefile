@@ -44,6 +44,7 @@ eval: index
 
 bench: index
 	$(PY) benchmarks/ask_latency.py
+	$(PY) benchmarks/scale.py --sizes $${BENCH_SIZES:-real,1000,10000} --reuse-builds --with baseline,http,llm-burst
 
 clean:
 	rm -rf $(VENV) index
