@@ -137,7 +137,7 @@ def main() -> None:
     ap.add_argument(
         "--concurrency",
         default=None,
-        help="PA_LLM_CONCURRENCY values, comma-separated, one server and burst each (default: the setting's, then 1)",
+        help="PA_LLM_CONCURRENCY values, comma-separated, one server and burst each (default: the setting's)",
     )
     ap.add_argument(
         "--queue-timeout", type=float, default=None, help="PA_LLM_QUEUE_TIMEOUT_S (default: the setting's)"
@@ -149,10 +149,7 @@ def main() -> None:
     from assistant.settings import Settings
 
     defaults = Settings()
-    if args.concurrency:
-        levels = [int(x) for x in args.concurrency.split(",")]
-    else:
-        levels = list(dict.fromkeys([defaults.llm_concurrency, 1]))
+    levels = [int(x) for x in (args.concurrency or str(defaults.llm_concurrency)).split(",")]
     queue = args.queue_timeout or defaults.llm_queue_timeout_s
     lines = [
         "# Burst against the local model (`serve --llm local`)",
