@@ -132,13 +132,13 @@ def mount_admin(app: FastAPI, settings: Settings, chain: AnswerChain) -> None:
     @api.post("/drafts/{draft_id}/publish", response_model=BuildOut)
     async def publish(draft_id: str, who: str = Depends(actor)) -> BuildOut:
         report = await call(library.publish, draft_id, who)
-        await run_in_threadpool(chain.assistant.refresh)
+        await run_in_threadpool(chain.assistant.refresh, True)
         return BuildOut(**vars(report))
 
     @api.post("/policies/{policy_id}/unpublish", response_model=BuildOut)
     async def unpublish(policy_id: str, body: Unpublish, who: str = Depends(actor)) -> BuildOut:
         report = await call(library.unpublish, policy_id, who, body.reason)
-        await run_in_threadpool(chain.assistant.refresh)
+        await run_in_threadpool(chain.assistant.refresh, True)
         return BuildOut(**vars(report))
 
     @api.get("/audit")

@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import re
 import threading
+import time
 import unicodedata
 from dataclasses import dataclass
 from datetime import date
@@ -34,6 +35,7 @@ from assistant.supersession import governing_lines
 from assistant.validity import library_statuses
 
 log = logging.getLogger(__name__)
+REFRESH_EVERY_S = 0.5  # how often a serving process looks for a newer index build
 _SCRIPT = re.compile(r"<(script|style)\b[^>]*>.*?(</\1\s*>|$)", re.IGNORECASE | re.DOTALL)
 _TAG = re.compile(r"</?[A-Za-z][^<>]{0,500}>")
 
@@ -85,6 +87,7 @@ class Assistant:
         # an index opened from index_dir follows its CURRENT pointer: a reindex is picked up without a restart
         self._follows_disk = index is None
         self._reload_lock = threading.Lock()
+        self._checked_at = 0.0
         self._pinned = threading.local()  # the (index, retriever) the question in this thread started on
         self._state = self._load(index or self._open_current())
 
@@ -103,7 +106,7 @@ class Assistant:
     def retriever(self) -> Retriever:
         return (getattr(self._pinned, "state", None) or self._state)[1]
 
-    def refresh(self) -> bool:
+    def refresh(self, force: bool = False) -> bool:
         """Switch to a newer build if ``index build`` swapped CURRENT; True when it did.
 
         One caller loads the new build while the others keep answering from the old one (it stays on
@@ -111,6 +114,10 @@ class Assistant:
         """
         if not self._follows_disk:
             return False
+        now = time.monotonic()
+        if not force and now - self._checked_at < REFRESH_EVERY_S:
+            return False  # reading CURRENT on every request costs more than a half-second delay is worth
+        self._checked_at = now
         build = current_build(self.settings.index_dir)
         if build is None or build == self.index.build:
             return False
@@ -358,9 +365,7 @@ class Assistant:
         twins = []
         for p in linked:  # the one clause of each linked policy whose heading is most alike
             scored = [
-                (_heading_likeness(e.clause.path, hit.clause.path), e.clause)
-                for e in self.index.entries
-                if e.clause.policy_id == p.id
+                (_heading_likeness(c.path, hit.clause.path), c) for c in self.index.by_policy.get(p.id, [])
             ]
             best = max(scored, key=lambda x: x[0], default=(0.0, None))
             if best[1] is not None and best[0] >= TWIN_LIKENESS:

@@ -414,6 +414,7 @@ def serve(
     access = logging.getLogger("assistant.access")
     access.setLevel(logging.INFO)
     access.addHandler(logging.StreamHandler())  # one JSON line per request, no question text
+    access.propagate = False  # once: the root logger (MCP installs a Rich handler there) would print it again
     if workers > 1:  # separate processes: each builds its app from the environment
         err.print(
             "note: with --workers > 1 the JSON API and /v1 scale, but the web chat (/chat/, the widget) keeps "

@@ -376,6 +376,9 @@ class ClauseIndex:
                 tokens = record.pop("tokens")
                 self.entries.append(IndexedClause(Clause(**record), tokens))
         self.by_id = {e.clause.id: e.clause for e in self.entries}
+        self.by_policy: dict[str, list[Clause]] = {}
+        for e in self.entries:
+            self.by_policy.setdefault(e.clause.policy_id, []).append(e.clause)
         self.rules: dict[str, list[AwardRule]] = {}
         with open(build / "rules.jsonl", encoding="utf-8") as fh:
             for line in fh:

@@ -31,22 +31,15 @@ def status_as_of(policy: Policy, as_of: date, expiring_days: int = EXPIRING_DAYS
     return "in_force"
 
 
-def repealed_by(policy: Policy, library: dict[str, Policy], as_of: date) -> Policy | None:
-    """The policy in force on ``as_of`` that wholly repeals ``policy``, if any."""
-    for other in library.values():
-        if policy.id in other.repeals and status_as_of(other, as_of) in ("in_force", "expiring"):
-            return other
-    return None
-
-
 def library_statuses(
     library: dict[str, Policy], as_of: date, expiring_days: int = EXPIRING_DAYS
 ) -> dict[str, Status]:
-    """Status of every policy in the library, with repeals applied."""
-    out: dict[str, Status] = {}
-    for pid, policy in library.items():
-        status = status_as_of(policy, as_of, expiring_days)
-        if status not in ("draft", "expired") and repealed_by(policy, library, as_of):
-            status = "repealed"
-        out[pid] = status
-    return out
+    """Status of every policy in the library, with repeals applied (one pass over the library)."""
+    own = {pid: status_as_of(p, as_of, expiring_days) for pid, p in library.items()}
+    repealed = {
+        old for pid, p in library.items() if own[pid] in ("in_force", "expiring") for old in p.repeals
+    }
+    return {
+        pid: "repealed" if pid in repealed and status not in ("draft", "expired") else status
+        for pid, status in own.items()
+    }

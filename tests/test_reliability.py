@@ -158,7 +158,7 @@ def test_build_killed_part_way_leaves_the_previous_index_serving(corpus_copy, tm
     builds = {p.name for p in (index_dir / "builds").iterdir()}
     assert builds == {before.name, report.build}
     assert half_built.name not in builds
-    assert assistant.refresh() and "test-city" in assistant.index.policies
+    assert assistant.refresh(force=True) and "test-city" in assistant.index.policies
     assert_answers_suzhou_anhui(assistant)
 
 
@@ -205,7 +205,7 @@ def test_a_request_caught_by_an_index_swap_answers_from_one_build(corpus_copy, t
     for name in ("test-city.txt", "test-city.toml"):  # the policy is withdrawn and the index rebuilt
         (corpus_copy / name).unlink()
     build_index(corpus_copy, index_dir, HashEmbeddings())
-    assert assistant.refresh()  # another request switches the process to the new build
+    assert assistant.refresh(force=True)  # another request switches the process to the new build
     assert "test-city" not in assistant.index.policies
     emb.release.set()
     thread.join(30)
@@ -245,7 +245,7 @@ def test_a_model_answer_checked_after_an_index_swap(corpus_copy, tmp_path):
         for name in ("test-city.txt", "test-city.toml"):
             (corpus_copy / name).unlink()
         build_index(corpus_copy, index_dir, HashEmbeddings())
-        assert assistant.refresh()
+        assert assistant.refresh(force=True)
 
     model = _ReindexesWhileWriting(words="测试市对上云企业给予最高18万元补贴[1]。", during=withdraw)
     answer = AnswerChain(assistant, model, 30).ask(NEW_POLICY_QUESTION, as_of=AS_OF)
@@ -426,7 +426,7 @@ def test_index_build_with_a_broken_file_names_it_and_the_old_index_serves(
     assert name in output and re.search(message, output), output
     assert "原有索引继续提供服务" in output and "Traceback" not in output
     assert _snapshot(index_dir) == before  # no file added, removed or (but chromadb's) changed
-    assert not serving.refresh()
+    assert not serving.refresh(force=True)
     assert_answers_suzhou_anhui(serving)
     assert_answers_suzhou_anhui(assistant_over(index_dir))  # and a process started now serves it too
 
