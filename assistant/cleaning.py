@@ -33,20 +33,31 @@ MARKER = re.compile(
 )
 
 
+# full-width digits/letters → ASCII, ideographic and no-break spaces → space, known mis-decodings
+_TRANSLATE = str.maketrans(
+    {
+        chr(c): chr(c - 0xFEE0)
+        for r in ((0xFF10, 0xFF19), (0xFF21, 0xFF3A), (0xFF41, 0xFF5A))
+        for c in range(r[0], r[1] + 1)
+    }
+    | {"\u3000": " ", "\xa0": " "}
+    | _CHAR_FIXES
+)
+
+
 def normalize_characters(text: str) -> str:
     """Full-width digits/letters to ASCII, known mis-decoded characters, invisible characters."""
-    out = []
-    for ch in text:
-        code = ord(ch)
-        if 0xFF10 <= code <= 0xFF19 or 0xFF21 <= code <= 0xFF3A or 0xFF41 <= code <= 0xFF5A:
-            ch = chr(code - 0xFEE0)
-        elif ch == "\u3000" or ch == "\xa0":
-            ch = " "
-        out.append(_CHAR_FIXES.get(ch, ch))
-    text = _ZERO_WIDTH.sub("", "".join(out))
-    # Control characters other than newline/tab carry no meaning in a policy text.
-    text = "".join(c for c in text if c in "\n\t" or unicodedata.category(c)[0] != "C")
-    return _DOC_BRACKETS.sub(r"〔\1〕", text)
+    text = _ZERO_WIDTH.sub("", text.translate(_TRANSLATE))
+    return _DOC_BRACKETS.sub(r"〔\1〕", _drop_controls(text))
+
+
+def _drop_controls(text: str) -> str:
+    """Control characters other than newline/tab carry no meaning in a policy text (category C)."""
+    lines = text.split("\n")
+    for i, line in enumerate(lines):
+        if not line.isprintable():  # C-speed check; only the rare line with a control char is filtered
+            lines[i] = "".join(c for c in line if c == "\t" or unicodedata.category(c)[0] != "C")
+    return "\n".join(lines)
 
 
 def normalize_line(line: str) -> str:

@@ -35,6 +35,7 @@ from urllib.parse import urlparse
 
 from langchain_core.embeddings import Embeddings
 
+from assistant import tokenize as tokenize_module
 from assistant.awards import AwardRule, extract_rules
 from assistant.corpus import LoadedPolicy, load_corpus
 from assistant.embeddings import model_name
@@ -261,11 +262,12 @@ def build_index(
             col = server.create_collection(
                 store["collection"], metadata={"hnsw:space": "cosine"}, embedding_function=None
             )
+            existing: dict[str, tuple[str, list[float]]] = {}
         else:
-            col = chroma_client(folder / "chroma").create_collection(
-                COLLECTION, metadata={"hnsw:space": "cosine"}, embedding_function=None
-            )
-        embedded = _write_build(folder, loaded, embeddings, model, previous, progress, batch_size, col, store)
+            col, existing = _embedded_collection(folder, serving, previous)
+        embedded = _write_build(
+            folder, loaded, embeddings, model, previous, progress, batch_size, col, store, serving, existing
+        )
         pointer_tmp = index_dir / "CURRENT.tmp"
         pointer_tmp.write_text(name)
         os.replace(pointer_tmp, index_dir / "CURRENT")
@@ -285,6 +287,8 @@ def _write_build(
     batch_size: int,
     col,
     store: dict[str, Any],
+    previous_build: Path | None = None,
+    existing: dict[str, tuple[str, list[float]]] | None = None,
 ) -> int:
     rows = [(lp.policy, c, clause_search_text(c, lp.policy)) for lp in loaded for c in lp.clauses]
     hashes = [_text_hash(text, model) for _, _, text in rows]
@@ -304,17 +308,28 @@ def _write_build(
         if progress:
             progress(done, len(rows))
 
-    for start in range(0, len(rows), PAGE):
-        part = range(start, min(start + PAGE, len(rows)))
+    # a collection copied from the serving build already holds the unchanged clauses: apply the difference
+    existing = existing or {}
+    new_hash = hashes_by_id(rows, hashes)
+    stale = [cid for cid, (h, _) in existing.items() if new_hash.get(cid) != h]  # removed or changed
+    for start in range(0, len(stale), PAGE):
+        col.delete(ids=stale[start : start + PAGE])
+    kept = set(existing) - set(stale)
+    wanted = [i for i, (_, c, _) in enumerate(rows) if c.id not in kept]
+    for start in range(0, len(wanted), PAGE):
+        part = wanted[start : start + PAGE]
         col.add(
             ids=[rows[i][1].id for i in part],
             embeddings=[vectors[i] for i in part],  # type: ignore[misc]
             documents=[rows[i][1].text for i in part],
             metadatas=[{"policy_id": rows[i][0].id, "text_hash": hashes[i]} for i in part],
         )
+    old_tokens = _previous_tokens(previous_build)
     with open(folder / "clauses.jsonl", "w", encoding="utf-8") as fh:
         for _, clause, text in rows:
-            record = clause.model_dump() | {"tokens": tokenize(text)}
+            key = _token_key(text)
+            tokens = old_tokens.get(key) or tokenize(text)  # jieba is half of an unchanged clause's cost
+            record = clause.model_dump() | {"tokens": tokens, "token_key": key}
             fh.write(json.dumps(record, ensure_ascii=False) + "\n")
     with open(folder / "rules.jsonl", "w", encoding="utf-8") as fh:
         for _, clause, _ in rows:
@@ -338,6 +353,53 @@ def _write_build(
         json.dumps(manifest, ensure_ascii=False, indent=1), encoding="utf-8"
     )
     return len(todo)
+
+
+def hashes_by_id(rows: list, hashes: list[str]) -> dict[str, str]:
+    return {c.id: h for (_, c, _), h in zip(rows, hashes, strict=True)}
+
+
+def _embedded_collection(folder: Path, serving: Path | None, previous: dict[str, tuple[str, list[float]]]):
+    """The new build's collection: a copy of the serving build's (then only changes are written: adding
+    10,000 vectors to a fresh HNSW index is most of an incremental build), else a new one."""
+    source = serving / "chroma" if serving is not None else None
+    if source is not None and source.is_dir() and previous and build_store(serving)["kind"] == "embedded":
+        try:
+            shutil.copytree(source, folder / "chroma")
+            col = chroma_client(folder / "chroma").get_collection(COLLECTION)
+            if col.count() == len(previous):
+                return col, previous
+        except Exception:  # noqa: BLE001 - a copy that cannot be opened: build from scratch instead
+            pass
+        shutil.rmtree(folder / "chroma", ignore_errors=True)
+    col = chroma_client(folder / "chroma").create_collection(
+        COLLECTION, metadata={"hnsw:space": "cosine"}, embedding_function=None
+    )
+    return col, {}
+
+
+# tokens depend on the text and on the tokenizer (its domain words): a changed tokenize.py re-tokenises all
+_TOKENIZER_ID = hashlib.sha256(Path(tokenize_module.__file__).read_bytes()).hexdigest()[:12]
+
+
+def _token_key(text: str) -> str:
+    return hashlib.sha256(f"{_TOKENIZER_ID}\n{text}".encode()).hexdigest()[:20]
+
+
+def _previous_tokens(build: Path | None) -> dict[str, list[str]]:
+    """token key → tokens of the serving build's clauses, so unchanged clauses skip jieba."""
+    if build is None or not (build / "clauses.jsonl").exists():
+        return {}
+    out: dict[str, list[str]] = {}
+    try:
+        with open(build / "clauses.jsonl", encoding="utf-8") as fh:
+            for line in fh:
+                record = json.loads(line)
+                if "token_key" in record:
+                    out[record["token_key"]] = record["tokens"]
+    except (OSError, ValueError):
+        return {}  # an unreadable old build just means tokenising everything again
+    return out
 
 
 def _prune(index_dir: Path, keep: set[str], chroma_url: str | None = None) -> None:
@@ -374,6 +436,7 @@ class ClauseIndex:
             for line in fh:
                 record = json.loads(line)
                 tokens = record.pop("tokens")
+                record.pop("token_key", None)
                 self.entries.append(IndexedClause(Clause(**record), tokens))
         self.by_id = {e.clause.id: e.clause for e in self.entries}
         self.by_policy: dict[str, list[Clause]] = {}

@@ -80,3 +80,28 @@ def test_clause_records_carry_policy_metadata(tmp_path: Path):
     assert policies["suzhou-2020-120"]["expires"] == "2023-12-31"
     first = json.loads((build / "clauses.jsonl").read_text(encoding="utf-8").splitlines()[0])
     assert {"id", "policy_id", "path", "text", "order", "tokens"} <= set(first)
+
+
+def test_incremental_build_copies_the_collection_and_applies_only_the_difference(tmp_path, corpus_copy):
+    from assistant.index import ClauseIndex, build_index, current_build
+    from tests.fakes import HashEmbeddings
+
+    index_dir = tmp_path / "index"
+    build_index(corpus_copy, index_dir, HashEmbeddings())
+    first = current_build(index_dir)
+    text = corpus_copy / "suzhou-anhui-2021.txt"
+    text.write_text(text.read_text(encoding="utf-8").replace("最高100万元", "最高120万元"), encoding="utf-8")
+    for ext in ("txt", "toml"):
+        (corpus_copy / f"luan-draft.{ext}").unlink()
+    emb = HashEmbeddings()
+    report = build_index(corpus_copy, index_dir, emb)
+    assert report.embedded == 1 and emb.embedded == 1
+
+    new = ClauseIndex.open(index_dir)
+    got = new.collection.get(include=["documents"])
+    assert sorted(got["ids"]) == sorted(new.by_id)  # the draft's clauses are gone, nothing else missing
+    docs = dict(zip(got["ids"], got["documents"], strict=True))
+    assert "最高120万元" in docs["suzhou-anhui-2021/p1/二/¶1"]
+    old = ClauseIndex(first).collection.get(ids=["suzhou-anhui-2021/p1/二/¶1"], include=["documents"])
+    assert "最高100万元" in old["documents"][0]  # the build that served until now was not touched
+    assert any(cid.startswith("luan-draft/") for cid in ClauseIndex(first).collection.get()["ids"])
