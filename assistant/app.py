@@ -146,9 +146,6 @@ class Assistant:
         self.refresh()
         index = self.index
         statuses = self.statuses(as_of)
-        counts: dict[str, int] = {}
-        for e in index.entries:
-            counts[e.clause.policy_id] = counts.get(e.clause.policy_id, 0) + 1
         return [
             PolicyInfo(
                 **p.model_dump(
@@ -158,7 +155,7 @@ class Assistant:
                 region=p.region,
                 status=statuses[p.id],
                 status_label=STATUS_LABELS[statuses[p.id]],
-                clauses=counts.get(p.id, 0),
+                clauses=len(index.by_policy.get(p.id, [])),
                 supersedes=p.supersedes,
                 repeals=p.repeals,
             )
@@ -276,12 +273,9 @@ class Assistant:
             as_of,
             preface,
             self.retriever.term_weight,
-            extra=self._calculation_lines(calc, hits),
+            extra=self._calculation_lines(calc)
+            + governing_lines([h.policy.id for h in hits], self.index.policies, statuses, as_of),
         )
-        governing = governing_lines(citations, self.index.policies, statuses, as_of)
-        if governing:  # before the closing disclaimer
-            body, disclaimer = answer.rsplit("\n", 1)
-            answer = "\n".join([body, *governing, disclaimer])
         result = Answer(
             question=text,
             answer=answer,
@@ -309,7 +303,7 @@ class Assistant:
         }
         return plan(question, cited, self.retriever.term_weight, always=twins)
 
-    def _calculation_lines(self, calc: Plan, hits: list[Hit]) -> list[str]:
+    def _calculation_lines(self, calc: Plan) -> list[str]:
         lines = [f"测算[{n}]：{r.formula}。{''.join(r.caveats)}" for n, r in calc.results]
         return list(dict.fromkeys(lines + calc.notes))  # two rules of one clause may need the same figure
 

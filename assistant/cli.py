@@ -300,18 +300,14 @@ def corpus_add(
     ] = False,
 ) -> None:
     """Read a policy file into a draft with extracted metadata; publish it when reviewed."""
-    from assistant.ingest import IngestError, fetch_url, read_file
+    from assistant.ingest import IngestError, fetch_url, read_source
     from assistant.library import LibraryError, current_user
 
     library = _library()
     try:
-        if source.startswith(("http://", "https://")):
-            data, name = fetch_url(source)
-        else:
-            path = Path(source)
-            read_file(path, library.settings.max_upload_bytes)  # clear errors before anything is kept
-            data, name = path.read_bytes(), path.name
-        draft = library.add(data, name, current_user(), policy_id)
+        url = source.startswith(("http://", "https://"))
+        data, name = fetch_url(source) if url else read_source(Path(source))
+        draft = library.add(data, name, current_user(), policy_id)  # a bad file fails before anything is kept
     except (IngestError, LibraryError) as exc:
         _fail(f"{exc}\n政策库未改动。", 1)
     _print_draft(draft)

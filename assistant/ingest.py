@@ -50,12 +50,12 @@ def extract_text(data: bytes, filename: str, max_bytes: int | None = None) -> Ex
     return extracted
 
 
-def read_file(path: Path, max_bytes: int | None = None) -> Extracted:
+def read_source(path: Path) -> tuple[bytes, str]:
+    """A local file's bytes and name (like ``fetch_url``), with a clear error when it cannot be read."""
     try:
-        data = path.read_bytes()
+        return path.read_bytes(), path.name
     except OSError as exc:
         raise IngestError(f"{path}: cannot read the file: {exc.strerror}") from None
-    return extract_text(data, path.name, max_bytes)
 
 
 def fetch_url(url: str, timeout_s: float = 20.0) -> tuple[bytes, str]:

@@ -28,7 +28,7 @@ from pydantic import ValidationError
 from assistant.chunking import ChunkingError, chunk_policy
 from assistant.cleaning import clean
 from assistant.corpus import CorpusError, read_metadata
-from assistant.ingest import Extracted, IngestError, extract_text
+from assistant.ingest import IngestError, extract_text
 from assistant.metadata import extract_metadata
 from assistant.records import Policy
 from assistant.settings import Settings
@@ -138,11 +138,6 @@ class Library:
     def add(self, data: bytes, filename: str, actor: str, policy_id: str | None = None) -> Draft:
         """Extract text and a metadata draft from a file; nothing is published."""
         extracted = extract_text(data, filename, self.settings.max_upload_bytes)
-        return self._add_extracted(extracted, data, filename, actor, policy_id)
-
-    def _add_extracted(
-        self, extracted: Extracted, data: bytes, filename: str, actor: str, policy_id: str | None
-    ) -> Draft:
         text = clean(extracted.text)
         library = self.published()
         found = extract_metadata(text, library)

@@ -11,7 +11,7 @@ from datetime import date
 
 from assistant import prompts
 from assistant.grounded import cn_date
-from assistant.records import IN_FORCE, Citation, Policy, Status
+from assistant.records import IN_FORCE, Policy, Status
 
 
 def _name(p: Policy) -> str:
@@ -19,12 +19,15 @@ def _name(p: Policy) -> str:
 
 
 def governing_lines(
-    citations: list[Citation], policies: dict[str, Policy], statuses: dict[str, Status], as_of: date
+    cited: list[str], policies: dict[str, Policy], statuses: dict[str, Status], as_of: date
 ) -> list[str]:
-    """One line per cited (newer, older) pair: which governs on ``as_of`` and why, with [n] markers."""
+    """One line per cited (newer, older) pair: which governs on ``as_of`` and why, with [n] markers.
+
+    ``cited``: the policy id of each citation in order (citation n is ``cited[n - 1]``).
+    """
     first_n: dict[str, int] = {}
-    for c in citations:
-        first_n.setdefault(c.policy_id, c.n)
+    for n, policy_id in enumerate(cited, start=1):
+        first_n.setdefault(policy_id, n)
     lines = []
     for newer_id, n_new in first_n.items():
         newer = policies[newer_id]
