@@ -160,17 +160,20 @@ def open_collection(build: Path, chroma_url: str | None = None):
         ) from None
 
 
-def _all_vectors(col) -> tuple[list[str], list[dict], list[list[float]]]:
-    """Every id, metadata and embedding of a collection, a page at a time (one page over HTTP is small)."""
+def _all_vectors(col, embeddings: bool = True) -> tuple[list[str], list[dict], list[list[float]]]:
+    """Every id, metadata and (unless not wanted) embedding of a collection, a page at a time."""
     ids: list[str] = []
     metas: list[dict] = []
     embs: list[list[float]] = []
     offset = 0
     while True:
-        got = col.get(include=["embeddings", "metadatas"], limit=PAGE, offset=offset)
+        got = col.get(
+            include=["embeddings", "metadatas"] if embeddings else ["metadatas"], limit=PAGE, offset=offset
+        )
         ids += got["ids"]
         metas += [m or {} for m in got["metadatas"]]
-        embs += [list(map(float, e)) for e in got["embeddings"]]
+        if embeddings:
+            embs += [list(map(float, e)) for e in got["embeddings"]]
         if len(got["ids"]) < PAGE:
             return ids, metas, embs
         offset += PAGE
@@ -250,7 +253,6 @@ def build_index(
     server = chroma_server_client(chroma_url) if chroma_url else None
     with _build_lock(index_dir):
         serving = current_build(index_dir)
-        previous = _previous_embeddings(index_dir, chroma_url)
         # a fresh folder per build; it counts as complete once manifest.json is written
         name = datetime.now(UTC).strftime("%Y%m%dT%H%M%S") + f"-{uuid.uuid4().hex[:8]}"
         folder = index_dir / "builds" / name
@@ -262,11 +264,13 @@ def build_index(
             col = server.create_collection(
                 store["collection"], metadata={"hnsw:space": "cosine"}, embedding_function=None
             )
-            existing: dict[str, tuple[str, list[float]]] = {}
+            in_col: dict[str, str] = {}
         else:
-            col, existing = _embedded_collection(folder, serving, previous)
+            col, in_col = _embedded_collection(folder, serving)
+        # vectors to reuse are read only when the new collection does not already hold them (a copy)
+        previous = {} if in_col else _previous_embeddings(index_dir, chroma_url)
         embedded = _write_build(
-            folder, loaded, embeddings, model, previous, progress, batch_size, col, store, serving, existing
+            folder, loaded, embeddings, model, previous, progress, batch_size, col, store, serving, in_col
         )
         pointer_tmp = index_dir / "CURRENT.tmp"
         pointer_tmp.write_text(name)
@@ -288,15 +292,19 @@ def _write_build(
     col,
     store: dict[str, Any],
     previous_build: Path | None = None,
-    existing: dict[str, tuple[str, list[float]]] | None = None,
+    in_col: dict[str, str] | None = None,
 ) -> int:
+    """``previous``: id → (text hash, vector) to reuse; ``in_col``: id → text hash already in ``col``."""
     rows = [(lp.policy, c, clause_search_text(c, lp.policy)) for lp in loaded for c in lp.clauses]
     hashes = [_text_hash(text, model) for _, _, text in rows]
+    new_hash = {c.id: h for (_, c, _), h in zip(rows, hashes, strict=True)}
+    in_col = in_col or {}
+    unchanged = {cid for cid, h in in_col.items() if new_hash.get(cid) == h}  # already in the collection
     vectors: list[list[float] | None] = [
         previous[c.id][1] if c.id in previous and previous[c.id][0] == h else None
         for (_, c, _), h in zip(rows, hashes, strict=True)
     ]
-    todo = [i for i, v in enumerate(vectors) if v is None]
+    todo = [i for i, v in enumerate(vectors) if v is None and rows[i][1].id not in unchanged]
     done = len(rows) - len(todo)
     if progress:
         progress(done, len(rows))
@@ -309,13 +317,10 @@ def _write_build(
             progress(done, len(rows))
 
     # a collection copied from the serving build already holds the unchanged clauses: apply the difference
-    existing = existing or {}
-    new_hash = hashes_by_id(rows, hashes)
-    stale = [cid for cid, (h, _) in existing.items() if new_hash.get(cid) != h]  # removed or changed
+    stale = [cid for cid in in_col if cid not in unchanged]  # removed or changed
     for start in range(0, len(stale), PAGE):
         col.delete(ids=stale[start : start + PAGE])
-    kept = set(existing) - set(stale)
-    wanted = [i for i, (_, c, _) in enumerate(rows) if c.id not in kept]
+    wanted = [i for i, (_, c, _) in enumerate(rows) if c.id not in unchanged]
     for start in range(0, len(wanted), PAGE):
         part = wanted[start : start + PAGE]
         col.add(
@@ -342,7 +347,7 @@ def _write_build(
     manifest = {
         "format": FORMAT_VERSION,
         "embedding_model": model,
-        "dim": len(vectors[0]) if vectors else 0,
+        "dim": _dim(vectors, previous_build),
         "built_at": datetime.now(UTC).isoformat(),
         "policies": {lp.policy.id: lp.content_hash for lp in loaded},
         "clauses": len(rows),
@@ -355,20 +360,18 @@ def _write_build(
     return len(todo)
 
 
-def hashes_by_id(rows: list, hashes: list[str]) -> dict[str, str]:
-    return {c.id: h for (_, c, _), h in zip(rows, hashes, strict=True)}
-
-
-def _embedded_collection(folder: Path, serving: Path | None, previous: dict[str, tuple[str, list[float]]]):
-    """The new build's collection: a copy of the serving build's (then only changes are written: adding
-    10,000 vectors to a fresh HNSW index is most of an incremental build), else a new one."""
+def _embedded_collection(folder: Path, serving: Path | None) -> tuple[Any, dict[str, str]]:
+    """The new build's collection and what it already holds (id → text hash): a copy of the serving
+    build's, so only changes are written (adding 10,000 vectors to a fresh HNSW index is most of an
+    incremental build), else a new, empty one."""
     source = serving / "chroma" if serving is not None else None
-    if source is not None and source.is_dir() and previous and build_store(serving)["kind"] == "embedded":
+    if source is not None and source.is_dir() and build_store(serving)["kind"] == "embedded":
         try:
             shutil.copytree(source, folder / "chroma")
             col = chroma_client(folder / "chroma").get_collection(COLLECTION)
-            if col.count() == len(previous):
-                return col, previous
+            ids, metas, _ = _all_vectors(col, embeddings=False)
+            if ids:
+                return col, {cid: meta.get("text_hash", "") for cid, meta in zip(ids, metas, strict=True)}
         except Exception:  # noqa: BLE001 - a copy that cannot be opened: build from scratch instead
             pass
         shutil.rmtree(folder / "chroma", ignore_errors=True)
@@ -376,6 +379,17 @@ def _embedded_collection(folder: Path, serving: Path | None, previous: dict[str,
         COLLECTION, metadata={"hnsw:space": "cosine"}, embedding_function=None
     )
     return col, {}
+
+
+def _dim(vectors: list[list[float] | None], previous_build: Path | None) -> int:
+    """The vector size, from a vector written now or (nothing new) the previous build's manifest."""
+    new = next((len(v) for v in vectors if v is not None), 0)
+    if new or previous_build is None:
+        return new
+    try:
+        return int(json.loads((previous_build / "manifest.json").read_text(encoding="utf-8")).get("dim", 0))
+    except (OSError, ValueError):
+        return 0
 
 
 # tokens depend on the text and on the tokenizer (its domain words): a changed tokenize.py re-tokenises all
