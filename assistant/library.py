@@ -118,9 +118,11 @@ class Library:
         root = self.settings.drafts_dir
         if not root.is_dir():
             return []
-        return [self.draft(p.name) for p in sorted(root.iterdir()) if (p / "draft.json").exists()]
+        known = {p.id for p in self.published()}  # read the corpus once for the whole listing
+        return [self.draft(p.name, known) for p in sorted(root.iterdir()) if (p / "draft.json").exists()]
 
-    def draft(self, draft_id: str) -> Draft:
+    def draft(self, draft_id: str, known: set[str] | None = None) -> Draft:
+        """One draft with what stops it from being published (``known``: the published ids, if at hand)."""
         folder = self._draft_dir(draft_id)
         if not (folder / "draft.json").exists():
             raise LibraryError(f"no draft {draft_id!r}")
@@ -131,7 +133,8 @@ class Library:
         except (OSError, tomllib.TOMLDecodeError) as exc:
             metadata, info["problems"] = {}, [f"{meta_path.name}: not valid TOML: {exc}"]
         draft = Draft(**(info | {"metadata": metadata}))
-        return self._check(draft, (folder / "text.txt").read_text(encoding="utf-8"))
+        known = known if known is not None else {p.id for p in self.published()}
+        return self._check(draft, (folder / "text.txt").read_text(encoding="utf-8"), known)
 
     # ---- changes
 
@@ -255,7 +258,7 @@ class Library:
             [p for p in root.iterdir() if p.is_dir() and not p.name.startswith(".")] if root.is_dir() else []
         )
 
-    def _check(self, draft: Draft, text: str) -> Draft:
+    def _check(self, draft: Draft, text: str, known: set[str]) -> Draft:
         """Problems that stop publishing: invalid metadata, no clauses, unknown linked ids."""
         problems = list(draft.problems)
         policy = None
@@ -273,7 +276,6 @@ class Library:
                 draft.clauses = len(chunk_policy(policy, text))
             except ChunkingError as exc:
                 problems.append(f"text: {exc}")
-            known = {p.id for p in self.published()}
             for name in ("supersedes", "repeals"):
                 problems += [
                     f"{name}: no published policy {x!r}" for x in getattr(policy, name) if x not in known
