@@ -23,7 +23,6 @@ from assistant.records import Policy
 _DATE = r"(\d{4})\s*年\s*(\d{1,2})\s*月\s*(\d{1,2})\s*日"
 _DOC_NUMBER = re.compile(r"[\u4e00-\u9fff]{1,10}〔\d{4}〕\d{1,4}号")
 _ORGAN_END = ("政府", "办公室", "办公厅", "厅", "局", "委员会", "委", "管委会", "部")
-_TITLE_END = re.compile(r"(通知|意见|措施|政策|办法|方案|规定|细则|计划|决定)(（[^（）]*）)?$")
 _TRANSMITTAL = re.compile(r"^(?P<org>.*?)(?:关于)?印发(?P<body>.+)的通知$")
 _BOOK_TITLE = re.compile(r"《([^《》]{4,80})》")
 _RESPONSIBLE = re.compile(r"（(?:责任单位：|牵头单位：)?([^（）]{2,120}?)(?:按职责分工)?负责）")
@@ -55,8 +54,9 @@ def extract_metadata(text: str, library: list[Policy] | None = None) -> Metadata
     draft = _DRAFT in "".join(lines[:6])
     if draft and _DRAFT not in title:
         title += f"（{_DRAFT}）"
-    province, city = _region(org, sig_organ, lines)
-    issuer = _issuer(org, sig_organ, lines, province, city, draft, notes)
+    units = _responsible_units(lines)
+    province, city = _region(org, sig_organ, units, lines)
+    issuer = _issuer(org, sig_organ, units, province, city, draft, notes)
     issued = sig_date or _meeting_date(lines)
     if issued:
         notes["issued"] = "signature date" if sig_date else "date the meeting adopted it"
@@ -130,14 +130,13 @@ def _meeting_date(lines: list[str]) -> date | None:
     return None
 
 
-def _region(org: str, sig_organ: str, lines: list[str]) -> tuple[str, str | None]:
+def _region(org: str, sig_organ: str, units: list[str], lines: list[str]) -> tuple[str, str | None]:
     for organ in (org, sig_organ):
         city = next((c for c in CITY_PROVINCE if organ.startswith(c)), None)
         if city:
             return CITY_PROVINCE[city], city
         if organ.startswith(tuple(PROVINCES)):
             return province_name(next(p for p in PROVINCES if organ.startswith(p))), None
-    units = _responsible_units(lines)
     if units and sum(u.startswith("省") for u in units) >= 0.5 * len(units):
         province = _most_named_province(lines)
         return (province, None) if province else ("", None)
@@ -150,7 +149,7 @@ def _region(org: str, sig_organ: str, lines: list[str]) -> tuple[str, str | None
 
 
 def _issuer(
-    org: str, sig_organ: str, lines: list[str], province: str, city: str | None, draft: bool, notes: dict
+    org: str, sig_organ: str, units: list[str], province: str, city: str | None, draft: bool, notes: dict
 ) -> str:
     if sig_organ:
         notes["issuer"] = "signature"
@@ -158,7 +157,6 @@ def _issuer(
     if org:
         notes["issuer"] = "title"
         return _expand_organ(org, province, city)
-    units = _responsible_units(lines)
     if units:
         lead = Counter(units).most_common(1)[0][0]
         notes["issuer"] = "no issuer printed: the lead department of the 分工 notes"
