@@ -46,20 +46,21 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
-def _wait_for_heartbeat(url: str, proc: subprocess.Popen, log: Path, timeout_s: float = 60) -> None:
+def _wait_until_up(url: str, proc: subprocess.Popen, log: Path, timeout_s: float) -> None:
+    """Poll ``url`` until it answers 200; fail with the process's log if it exits, or at the deadline."""
     deadline = time.monotonic() + timeout_s
     while True:
         try:
-            if httpx.get(f"{url}/api/v2/heartbeat", timeout=2).status_code == 200:
+            if httpx.get(url, timeout=2).status_code == 200:
                 return
         except httpx.HTTPError:
             pass
         if proc.poll() is not None:
             raise RuntimeError(
-                f"chroma run exited with {proc.returncode}: {log.read_text(errors='replace')[-2000:]}"
+                f"{proc.args[0]} exited with {proc.returncode}: {log.read_text(errors='replace')[-3000:]}"
             )
         if time.monotonic() > deadline:
-            raise RuntimeError(f"no heartbeat from {url}")
+            raise RuntimeError(f"{url} did not answer within {timeout_s:.0f} s")
         time.sleep(0.1)
 
 
@@ -79,7 +80,7 @@ def chroma_url(tmp_path_factory) -> str:
         )
     url = f"http://127.0.0.1:{port}"
     try:
-        _wait_for_heartbeat(url, proc, log)
+        _wait_until_up(f"{url}/api/v2/heartbeat", proc, log, 60)
         yield url
     finally:
         proc.terminate()
@@ -274,7 +275,7 @@ def test_api_processes_sharing_the_server_give_the_same_answers(chroma_url, corp
     ]
     try:
         for url, proc, log in zip(urls, procs, logs, strict=True):
-            _wait_for_api(url, proc, log)
+            _wait_until_up(f"{url}/api/health", proc, log, 120)
 
         def answers() -> list[list[dict]]:
             out = []
@@ -304,17 +305,3 @@ def test_api_processes_sharing_the_server_give_the_same_answers(chroma_url, corp
         for proc in procs:
             proc.terminate()
             proc.wait(20)
-
-
-def _wait_for_api(url: str, proc: subprocess.Popen, log: Path) -> None:
-    deadline = time.monotonic() + 120
-    while True:
-        try:
-            if httpx.get(f"{url}/api/health", timeout=2).status_code == 200:
-                return
-        except httpx.HTTPError:
-            pass
-        if proc.poll() is not None:
-            raise RuntimeError(f"API process exited: {log.read_text(errors='replace')[-3000:]}")
-        assert time.monotonic() < deadline, f"{url} did not start"
-        time.sleep(0.1)
