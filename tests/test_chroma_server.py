@@ -294,13 +294,18 @@ def test_api_processes_sharing_the_server_give_the_same_answers(chroma_url, corp
         assert first[0]["citations"][0]["clause_id"] == "suzhou-anhui-2021/p1/二/¶1" and first[3]["refused"]
 
         add_new_policy(corpus_copy)
-        build_index(corpus_copy, index_dir, HashEmbeddings(), chroma_url=chroma_url)
+        new_build = build_index(corpus_copy, index_dir, HashEmbeddings(), chroma_url=chroma_url).build
+        # each process looks for a newer build at most every half second: wait for both to switch
+        deadline = time.monotonic() + 30
+        for url in urls:
+            while httpx.get(f"{url}/api/health").json()["index"] != new_build:
+                assert time.monotonic() < deadline, f"{url} never switched to {new_build}"
+                time.sleep(0.05)
         questions.append(NEW_POLICY_QUESTION)
         first, second = answers()
         assert first == second
         assert first[-1]["citations"][0]["policy_id"] == "test-city"
-        builds = {httpx.get(f"{url}/api/health").json()["index"] for url in urls}
-        assert builds == {current_build(index_dir).name}
+        assert new_build == current_build(index_dir).name
     finally:
         for proc in procs:
             proc.terminate()

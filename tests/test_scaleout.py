@@ -82,11 +82,12 @@ def test_the_embedding_model_is_loaded_once_per_process(tmp_path: Path, monkeypa
     clients = [TestClient(create_app(settings, with_ui=False)) for _ in range(2)]
     for client in clients:
         assert all(code == 200 for code in _codes(client, 10))
-    build_index(CORPUS, index_dir, embeddings.load_embeddings(model))
-    assert all(code == 200 for code in _codes(clients[0], 5))
-    assert clients[0].get("/api/health").json()["index"] == clients[1].get("/api/health").json()["index"]
-    assert _CountedEmbeddings.loads == 1
+    new_build = build_index(CORPUS, index_dir, embeddings.load_embeddings(model)).build
     a, b = (c.app.state.chain.assistant for c in clients)
+    assert a.refresh(force=True) and b.refresh(force=True)  # both switch to the new build ...
+    assert all(code == 200 for code in _codes(clients[0], 5))
+    assert {c.get("/api/health").json()["index"] for c in clients} == {new_build}
+    assert _CountedEmbeddings.loads == 1  # ... without loading the model again
     assert a.embeddings is b.embeddings
 
 
