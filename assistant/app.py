@@ -263,7 +263,7 @@ class Assistant:
             hint = "" if re.search(r"[\u4e00-\u9fff]", text) else prompts.ASK_IN_CHINESE
             return Answer(question=text, answer=prompts.REFUSAL_NO_SUPPORT + hint, refused=True)
         hits = self._cited(text, hits, places)
-        preface = prompts.AMBIGUOUS_SUZHOU if places.ambiguous else ""
+        preface = prompts.AMBIGUOUS_SUZHOU if places.ambiguous else self._uncovered_note(places)
         calc = self._calculate(text, hits)
         statuses = self.statuses(as_of)
         answer, citations = compose(
@@ -330,6 +330,16 @@ class Assistant:
                 places="、".join(places.unknown), covered=library_regions(self.index.policies.values())
             )
         return None
+
+    @staticmethod
+    def _uncovered_note(places: PlaceQuery) -> str:
+        """「苏州和无锡…」: say that 无锡 has no policy rather than let 苏州's clauses pass for both."""
+        if not (places.unknown and places.named):
+            return ""
+        unknown = "、".join(dict.fromkeys(places.unknown))
+        return prompts.UNCOVERED_PLACE.format(
+            places=unknown, named="、".join(places.cities + places.provinces)
+        )
 
     def _cited(self, question: str, hits: list[Hit], places: PlaceQuery) -> list[Hit]:
         """Keep the hits that answer about as well as the best one (all of them for a comparison)."""

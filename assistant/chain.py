@@ -78,7 +78,7 @@ class AnswerChain:
     ) -> Iterator[StreamEvent]:
         """meta (citations, calculations) → token… → final. Raises QuestionError before any event."""
         as_of = as_of or self.assistant.settings.today()
-        resolved = resolve(question, history)
+        resolved = resolve(question, history, self.assistant.index.policies.values())
         grounded = self.assistant.ask(resolved, as_of=as_of)
         grounded = grounded.model_copy(
             update={"question": question, "resolved_question": resolved if resolved != question else None}

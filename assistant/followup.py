@@ -8,12 +8,14 @@ the policy the previous answer cited first, named by its 文号 or title.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from typing import Literal
 
 from pydantic import BaseModel
 
 from assistant.amounts import find_figures
-from assistant.places import CITY_ALIASES, detect_places, place_terms
+from assistant.places import detect_places, place_terms, place_words
+from assistant.records import Policy
 from assistant.tokenize import content_terms
 
 _FOLLOWUP_START = re.compile(r"^(?:那|那么|如果|假如|要是|若|这个|该|它|此|上述|换成|改成|换作)")
@@ -28,12 +30,6 @@ class Turn(BaseModel):
     content: str
 
 
-def _place_words(text: str) -> list[str]:
-    words = [a for _, aliases in CITY_ALIASES.values() for a in aliases if a in text]
-    words += [p for p in ("江苏省", "江苏", "安徽省", "安徽") if p in text]
-    return words
-
-
 def _is_followup(question: str) -> bool:
     """It refers back, opens like a follow-up (「那…」「如果…」), or is short with at most one topic word."""
     if _REFERS_BACK.search(question) or _FOLLOWUP_START.match(question):
@@ -42,20 +38,24 @@ def _is_followup(question: str) -> bool:
     return len(topic) <= 1 and len(question) <= _SHORT
 
 
-def resolve(question: str, history: list[Turn] | None) -> str:
-    """The question with what it leaves implicit filled in from the conversation."""
+def resolve(question: str, history: list[Turn] | None, library: Iterable[Policy] | None = None) -> str:
+    """The question with what it leaves implicit filled in from the conversation.
+
+    ``library``: the policies served, so a place only a published policy names is still a place.
+    """
     history = history or []
     users = [t.content for t in history if t.role == "user"]
     if not users or not _is_followup(question):
         return question
-    previous = resolve(users[-1], [Turn(role="user", content=u) for u in users[:-1]])
+    library = list(library) if library is not None else None
+    previous = resolve(users[-1], [Turn(role="user", content=u) for u in users[:-1]], library)
     if _REFERS_BACK.search(question):
-        return _name_policy(question, history, previous)
+        return _name_policy(question, history, previous, library)
     rewritten = previous
-    new_places = _place_words(question)
+    new_places = place_words(question, library)
     if new_places:
-        for old in _place_words(previous):
-            rewritten = rewritten.replace(old, "")
+        for old in place_words(previous, library):
+            rewritten = rewritten.replace(old, "", 1)
         rewritten = new_places[0] + rewritten
     new_figures, _ = find_figures(question)
     old_figures, _ = find_figures(previous)
@@ -73,14 +73,14 @@ def resolve(question: str, history: list[Turn] | None) -> str:
     return rewritten
 
 
-def _name_policy(question: str, history: list[Turn], previous: str) -> str:
+def _name_policy(question: str, history: list[Turn], previous: str, library: list[Policy] | None) -> str:
     """「这个政策还有效吗」: name the policy the last answer cited first."""
     answers = [t.content for t in history if t.role == "assistant"]
     m = _CITED.search(answers[-1]) if answers else None
     if m:
         title, source = m.group(1), m.group(2)
         doc = re.search(r"[^，]*〔\d{4}〕\d+号", source)
-        named = doc.group(0) if doc else f"{''.join(_place_words(previous)[:1])}《{title}》"
+        named = doc.group(0) if doc else f"{''.join(place_words(previous, library)[:1])}《{title}》"
         return f"{named}{question}"
-    places = detect_places(previous)
-    return f"{''.join(_place_words(previous)[:1])}{question}" if places.named else question
+    places = detect_places(previous, library)
+    return f"{''.join(place_words(previous, library)[:1])}{question}" if places.named else question

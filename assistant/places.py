@@ -221,6 +221,20 @@ def _matches_doc_number(policy: Policy, wanted: list[tuple[str | None, str]]) ->
     return any(num == m.group(2) and (year is None or year == m.group(1)) for year, num in wanted)
 
 
+def place_words(text: str, library: Iterable[Policy] | None = None) -> list[str]:
+    """Every place word in ``text``, in order, longest first where they overlap (苏州市, not 苏州 + 市).
+
+    Knows every place the detector knows, covered or not: 「那无锡呢？」 after a 苏州 question asks about
+    无锡, so the follow-up must swap the place rather than keep 苏州.
+    """
+    cities, _ = _library_places(library)
+    bases = {a for aliases in cities.values() for a in aliases} | set(OTHER_CITIES)
+    bases |= {c.removesuffix("市") for c in [*cities, *CITY_PROVINCE]}
+    words = bases | {b + "市" for b in bases} | set(PROVINCES) | {province_name(p) for p in PROVINCES}
+    pattern = "|".join(re.escape(w) for w in sorted(words, key=len, reverse=True))
+    return re.findall(pattern, text)
+
+
 def place_terms() -> set[str]:
     """Every place word the detector knows; they say where, not what, so support tests skip them."""
     words = {c.removesuffix("市") for c in CITY_ALIASES} | set(PROVINCES) | set(OTHER_CITIES)

@@ -70,6 +70,18 @@ def test_unknown_place_is_refused(fake_assistant):
     assert answer.citations == []
 
 
+def test_a_place_without_policies_named_beside_one_with_policies_is_called_out(fake_assistant):
+    answer = fake_assistant.ask("苏州和无锡的中小企业上云补贴多少？", as_of=AS_OF)
+    assert answer.answer.startswith("提示：政策库中未找到无锡的相关政策，以下只列出苏州市的条款。")
+    assert {c.policy_id for c in answer.citations} <= {
+        "suzhou-2020-172",
+        "suzhou-2020-120",
+        "jiangsu-platform",
+    }
+    alone = fake_assistant.ask("苏州的中小企业上云补贴多少？", as_of=AS_OF)
+    assert "未找到" not in alone.answer
+
+
 def test_unknown_document_number_is_refused(fake_assistant):
     answer = fake_assistant.ask("苏府〔2019〕88号说了什么？", as_of=AS_OF)
     assert answer.refused and "88号" in answer.answer

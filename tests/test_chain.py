@@ -99,6 +99,17 @@ def test_follow_up_questions_resolve_against_history(fake_assistant):
     assert third.citations[0].policy_id == "suzhou-anhui-2021" and "现行有效" in third.answer
 
 
+def test_a_follow_up_about_a_place_without_policies_is_refused_not_answered_from_the_last_place(
+    fake_assistant,
+):
+    """「那无锡呢？」 after 苏州: 无锡 replaces 苏州, and the library has nothing for 无锡."""
+    chain = AnswerChain(fake_assistant)
+    history = [Turn(role="user", content="苏州中小企业上云补贴多少？"), Turn(role="assistant", content="…")]
+    answer = chain.ask("那无锡呢？", history, as_of=AS_OF)
+    assert answer.resolved_question == "无锡中小企业上云补贴多少？"
+    assert answer.refused and not answer.citations and "无锡" in answer.answer
+
+
 def test_bad_question_raises_before_any_event(fake_assistant):
     with pytest.raises(QuestionError):
         next(chain_with(fake_assistant, "x").stream("   "))

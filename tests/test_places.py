@@ -1,5 +1,5 @@
 from assistant.corpus import load_corpus
-from assistant.places import allowed_policies, detect_places
+from assistant.places import allowed_policies, detect_places, place_words
 from tests.conftest import CORPUS
 
 POLICIES = [lp.policy for lp in load_corpus(CORPUS)]
@@ -46,3 +46,11 @@ def test_pinyin_suzhou_is_ambiguous():
 
 def test_no_place_means_no_filter():
     assert allowed("上云补贴有哪些") is None
+
+
+def test_place_words_find_every_known_place_longest_first():
+    assert place_words("江苏省苏州市和无锡、合肥的政策") == ["江苏省", "苏州市", "无锡", "合肥"]
+    assert place_words("如何保障资金安全") == []
+    # a city only a published policy names is a place too
+    jiangyin = POLICIES[0].model_copy(update={"id": "jiangyin", "city": "江阴市"})
+    assert place_words("那江阴呢？") == [] and place_words("那江阴呢？", [*POLICIES, jiangyin]) == ["江阴"]
