@@ -35,6 +35,7 @@ from assistant.followup import Turn
 from assistant.records import Answer, PolicyInfo
 from assistant.settings import PROJECT_ROOT, Settings
 
+log = logging.getLogger(__name__)
 access_log = logging.getLogger("assistant.access")
 STATIC = PROJECT_ROOT / "assistant" / "static"
 
@@ -111,6 +112,22 @@ def create_app(
     limiter, limit = MovingWindowRateLimiter(storage), parse(settings.rate_limit)
     frame_ancestors = " ".join(["'self'", *settings.embed_origins])
 
+    storage_failed_at = [-60.0]
+
+    def _within_limit(client: str) -> bool:
+        """Fails open: a shared counter store (redis) that is down must not take the answers down with it."""
+        try:
+            return limiter.hit(limit, client)
+        except Exception as exc:  # the storage backends raise their own connection errors
+            if time.monotonic() - storage_failed_at[0] >= 60:  # once a minute, not once per request
+                storage_failed_at[0] = time.monotonic()
+                log.error(
+                    "rate-limit storage %s failed (%s); requests go through unlimited until it is back",
+                    settings.rate_limit_storage,
+                    exc,
+                )
+            return True
+
     app.add_middleware(
         CORSMiddleware,
         allow_origins=settings.cors_origins,
@@ -135,7 +152,7 @@ def create_app(
             response = JSONResponse(
                 {"error": {"message": "Invalid API key.", "code": "invalid_api_key"}}, 401
             )
-        elif path.startswith(("/api/ask", "/v1/", "/mcp", "/admin/api/")) and not limiter.hit(limit, client):
+        elif path.startswith(("/api/ask", "/v1/", "/mcp", "/admin/api/")) and not _within_limit(client):
             response = JSONResponse(
                 {"detail": prompts.RATE_LIMITED}, status_code=429, headers={"Retry-After": "60"}
             )

@@ -47,6 +47,24 @@ def test_rate_limit_storage_is_per_process_by_default_and_shared_when_configured
     assert _codes(a, 2) + _codes(b, 2) == [200, 200, 200, 429]
 
 
+class _DownStorage(MemoryStorage):
+    """A shared store whose server went away after startup."""
+
+    def acquire_entry(self, *args, **kwargs):
+        raise ConnectionError("Error 111 connecting to limits:6379. Connection refused.")
+
+
+def test_a_rate_limit_store_that_goes_down_lets_requests_through_and_says_so(
+    fake_assistant, monkeypatch, caplog
+):
+    monkeypatch.setattr(api, "storage_from_string", lambda uri: _DownStorage())
+    client = TestClient(_app(fake_assistant, rate_limit="1/minute", rate_limit_storage="redis://limits:6379"))
+    assert _codes(client, 3) == [200] * 3  # answers keep coming (unlimited while the store is down)
+    failures = [r.getMessage() for r in caplog.records if "rate-limit storage" in r.getMessage()]
+    assert len(failures) == 1  # logged once, not once per request
+    assert "redis://limits:6379 failed" in failures[0] and "Connection refused" in failures[0]
+
+
 def test_an_unusable_rate_limit_storage_fails_at_startup_naming_the_setting(fake_assistant):
     with pytest.raises(ValueError, match="PA_RATE_LIMIT_STORAGE='nosuch://x'.*unknown storage scheme"):
         _app(fake_assistant, rate_limit_storage="nosuch://x")
