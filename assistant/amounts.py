@@ -27,8 +27,11 @@ _MULT = {
 }
 # units that mark a number as something other than money
 NON_MONEY_UNIT = re.compile(
-    r"^\s*(?:台|套|个|家|次|人|名|项|年|月|日|天|件|吨|平方米|平米|亩|星|级|%|％|倍|条|户|元/)"
+    r"^\s*(?:台|套|个|家|次|人|名|项|年|月|日|天|件|吨|平方米|平米|平|亩|星|级|%|％|倍|条|户|元/|版|号|届|期|批|层"
+    r"|米|度|千瓦|〕|\]|］)"
 )
+# words that make a bare year-like number (「设备购置额2020」) an amount after all
+_MONEY_CONTEXT = re.compile(r"费|投入|投资|金额|贷款|购置|销售|价格|合同|营收|收入|额")
 
 
 class AmountError(ValueError):
@@ -89,8 +92,11 @@ def find_figures(question: str) -> tuple[list[Figure], list[NonMoney]]:
                 if unit_m:
                     others.append(NonMoney(question[m.start() : m.end() + unit_m.end()].strip()))
                 continue
-            if float(num.replace(",", "").replace("，", "")) < 1000:
+            value = float(num.replace(",", "").replace("，", ""))
+            if value < 1000:
                 continue  # 「第3条」: a small bare number is not money
+            if re.fullmatch(r"(?:19|20)\d\d", num.rstrip(",，")) and not _MONEY_CONTEXT.search(before):
+                continue  # 「成立于2015的企业」「2021版政策」: a year, not an amount
         try:
             yuan = _to_yuan(m)
         except AmountError:

@@ -73,6 +73,16 @@ def _score(rule: AwardRule, question: str, figures: list[Figure], weight: Callab
     return score
 
 
+# beneficiaries that are not the asking firm: a platform's or service provider's award is no answer to
+# 「我们企业上云补贴多少」 (宿州: 上云企业 up to 30万, 优秀平台及云服务商 up to 50万, in one clause)
+_PROVIDERS = re.compile(r"平台|服务商|服务机构|云服务|安全服务|服务企业|为企业服务")
+_PROVIDER_SUBJECT = re.compile(r"(?:平台|服务商|服务机构)$")  # the head noun: 「…贷款的企业」 is a firm
+
+
+def _for_others(rule: AwardRule, question: str) -> bool:
+    return bool(rule.subject and _PROVIDER_SUBJECT.search(rule.subject) and not _PROVIDERS.search(question))
+
+
 def plan(
     question: str,
     cited: list[tuple[int, list[AwardRule]]],
@@ -93,7 +103,8 @@ def plan(
             out.notes.append(f"您提供的金额无法用于计算：{exc}")
             return out
     scored_clauses = []
-    for n, rules in cited:
+    for n, all_rules in cited:
+        rules = [r for r in all_rules if not _for_others(r, question)]
         scores = [_score(r, question, figures, weight) for r in rules]
         if scores:
             scored_clauses.append((n, rules, scores))

@@ -42,6 +42,24 @@ def test_levels_counts_and_non_money_units_are_not_figures():
     assert figures == [] and [o.text for o in others] == ["800台"]
 
 
+@pytest.mark.parametrize(
+    "question",
+    [
+        "苏府〔2020〕120号上云补贴多少？",  # the year inside a 文号
+        "宿州2021版政策上云补贴多少？",
+        "苏州厂房5000平，上云补贴多少？",
+        "宿州一家成立于2015，设备补贴多少？",
+        "我们在宿州市银河路1720号",
+    ],
+)
+def test_years_document_numbers_and_areas_are_not_money(question):
+    assert find_figures(question)[0] == []
+
+
+def test_a_bare_year_like_number_after_a_money_word_is_still_an_amount():
+    assert [f.yuan for f in find_figures("设备购置额2020，补多少")[0]] == [2020.0]
+
+
 @pytest.mark.parametrize("bad", [0.0, -1e6, 1e15])
 def test_figures_no_calculation_should_use(bad):
     with pytest.raises(AmountError):

@@ -56,3 +56,17 @@ def test_calculator_tool_for_a_tool_calling_model(fake_assistant):
         "suzhou-anhui-2021/p1/二/¶1#1: 需要提供项目设备购置额"
     ]
     assert "error" in tool.invoke({"clause_id": "no/such"})
+
+
+def test_an_award_for_platforms_and_providers_is_not_computed_for_a_firm_asking(fake_assistant):
+    """宿州: 深度上云企业 up to 30万 and 优秀平台及云服务商 up to 50万 in one clause; a firm gets no 50万."""
+    from assistant.calculations import plan
+
+    rules = fake_assistant.index.rules["suzhou-anhui-2021/p1/一/¶2"]
+    assert {r.cap_yuan for r in rules} == {300000, 500000}
+    firm = plan("宿州上云补贴多少？", [(1, rules)])
+    assert firm.results == [] and firm.notes == ["按该条款测算需提供上云总投入的金额（元或万元）[1]。"]
+    firm = plan("宿州上云投入60万，补多少？", [(1, rules)])
+    assert [r.max_yuan for _, r in firm.results] == [300000]
+    provider = plan("宿州优秀云服务商奖补多少？", [(1, rules)])
+    assert [r.max_yuan for _, r in provider.results] == [500000]
