@@ -317,14 +317,15 @@ class Assistant:
 
     def _place_refusal(self, places: PlaceQuery) -> str | None:
         policies = self._policies()
-        unknown_doc = places.doc_numbers and not allowed_policies(
-            PlaceQuery(doc_numbers=places.doc_numbers), policies
-        )
-        if unknown_doc and not places.named:
-            year, number = places.doc_numbers[0]
-            return prompts.REFUSAL_UNKNOWN_DOC.format(
-                number=f"〔{year}〕{number}号" if year else f"{number}号"
-            )
+        if places.doc_numbers:
+            anywhere = allowed_policies(PlaceQuery(doc_numbers=places.doc_numbers), policies)
+            # no such 文号, or not in the place named (「宿州市政府120号文件」: 120号 is 苏州's)
+            if not anywhere or allowed_policies(places, policies) == []:
+                year, number = places.doc_numbers[0]
+                return prompts.REFUSAL_UNKNOWN_DOC.format(
+                    where="、".join(places.cities + places.provinces),
+                    number=f"〔{year}〕{number}号" if year else f"{number}号",
+                )
         if places.unknown and not places.named:
             return prompts.REFUSAL_UNKNOWN_PLACE.format(
                 places="、".join(places.unknown), covered=library_regions(self.index.policies.values())

@@ -23,6 +23,21 @@ _REFERS_BACK = re.compile(r"这个政策|该政策|这个文件|该文件|这项
 _CITED = re.compile(r"《([^》]+)》（([^）]*)）")
 _SHORT = 14  # characters: a question this short leans on the conversation
 _LEVEL = re.compile(r"L\d|[三四五345]星级?")
+_ENDS_WITH_NE = re.compile(r"呢[？?。！!\s]*$")  # 「设备补贴呢？」 asks on from the last question
+_FOLLOWUP_WORDS = {
+    "换成",
+    "改成",
+    "换作",
+    "如果",
+    "假如",
+    "要是",
+    "那么",
+    "我问",
+    "问的",
+    "的话",
+    "不是",
+    "而是",
+}
 
 
 class Turn(BaseModel):
@@ -34,8 +49,26 @@ def _is_followup(question: str) -> bool:
     """It refers back, opens like a follow-up (「那…」「如果…」), or is short with at most one topic word."""
     if _REFERS_BACK.search(question) or _FOLLOWUP_START.match(question):
         return True
-    topic = content_terms(question) - place_terms()
-    return len(topic) <= 1 and len(question) <= _SHORT
+    if len(question) > _SHORT:
+        return False
+    return bool(_ENDS_WITH_NE.search(question)) or len(content_terms(question) - place_terms()) <= 1
+
+
+def _new_topic(question: str, previous: str, library: list[Policy] | None) -> set[str]:
+    """Topic words the follow-up brings that the previous question lacks (places and levels aside)."""
+    text = _LEVEL.sub("", question.replace("’", "'"))
+    for word in place_words(text, library):
+        text = text.replace(word, " ")
+    return content_terms(text) - place_terms() - _FOLLOWUP_WORDS - content_terms(previous)
+
+
+def _place_span(text: str, library: list[Policy] | None) -> str:
+    """「安徽宿州」「宿州和六安」: from the first place word to the last."""
+    text = text.replace("’", "'")
+    words = place_words(text, library)
+    if not words:
+        return ""
+    return text[text.find(words[0]) : text.rfind(words[-1]) + len(words[-1])]
 
 
 def resolve(question: str, history: list[Turn] | None, library: Iterable[Policy] | None = None) -> str:
@@ -45,18 +78,22 @@ def resolve(question: str, history: list[Turn] | None, library: Iterable[Policy]
     """
     history = history or []
     users = [t.content for t in history if t.role == "user"]
-    if not users or not _is_followup(question):
+    if not users:
         return question
     library = list(library) if library is not None else None
     previous = resolve(users[-1], [Turn(role="user", content=u) for u in users[:-1]], library)
+    if not _is_followup(question):
+        return _with_place_of(previous, question, library)
     if _REFERS_BACK.search(question):
         return _name_policy(question, history, previous, library)
     rewritten = previous
-    new_places = place_words(question, library)
-    if new_places:
+    new_place, new_topic = _place_span(question, library), _new_topic(question, previous, library)
+    if new_place and new_topic:
+        return question  # 「那宿州的设备补贴呢？」 says all it asks
+    if new_place:
         for old in place_words(previous, library):
             rewritten = rewritten.replace(old, "", 1)
-        rewritten = new_places[0] + rewritten
+        rewritten = new_place + rewritten
     new_figures, _ = find_figures(question)
     old_figures, _ = find_figures(previous)
     for new, old in zip(new_figures, old_figures, strict=False):
@@ -64,13 +101,24 @@ def resolve(question: str, history: list[Turn] | None, library: Iterable[Policy]
     if new_figures and not old_figures:
         rewritten = rewritten.rstrip("？?。") + f"，{question.strip('？?。')}？"
     level = _LEVEL.search(question)
-    if level and not new_places and not new_figures:
+    if level and not new_place and not new_figures:
         rewritten = _LEVEL.sub(level.group(0), rewritten, count=1)
         if level.group(0) not in rewritten:
             rewritten = rewritten.rstrip("？?。") + f"，{level.group(0)}？"
     if rewritten == previous:
+        old_place = _place_span(previous, library)
+        if new_topic and old_place:
+            return f"{old_place}{question}"  # 「设备补贴呢？」 after a 宿州 question: 宿州's
         return f"{previous.rstrip('？?。')}，{question}"  # nothing to substitute: ask both together
     return rewritten
+
+
+def _with_place_of(previous: str, question: str, library: list[Policy] | None) -> str:
+    """「我们公司在宿州」 then 「上云补贴多少？」: a question naming no place or 文号 asks about the
+    conversation's place (never silently about every city)."""
+    if place_words(question, library) or detect_places(question, library).doc_numbers:
+        return question
+    return _place_span(previous, library) + question
 
 
 def _name_policy(question: str, history: list[Turn], previous: str, library: list[Policy] | None) -> str:

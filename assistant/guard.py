@@ -68,6 +68,8 @@ def provenance(
         for d in (p.issued, p.effective_from, p.expires):
             texts += _date_texts(d)
     texts += _date_texts(as_of)
+    if answer.refused:
+        texts.append(answer.question)  # 「未找到文号为〔2019〕88号的政策」 echoes the asker's own 文号
     return {(n.value, n.percent) for t in texts for n in numbers_in(t)} | {(0.0, False)}
 
 

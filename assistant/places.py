@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 from assistant.records import Policy
 
@@ -13,10 +14,11 @@ from assistant.records import Policy
 CITY_ALIASES: dict[str, tuple[str, tuple[str, ...]]] = {
     "苏州市": (
         "江苏省",
-        ("苏州", "姑苏", "吴中区", "相城", "吴江", "昆山", "常熟", "张家港", "太仓", "虎丘区"),
+        ("苏州", "蘇州", "姑苏", "吴中", "相城", "吴江", "昆山", "常熟", "张家港", "太仓", "虎丘"),
     ),
-    "宿州市": ("安徽省", ("宿州", "埇桥", "砀山", "萧县", "灵璧", "泗县")),
-    "六安市": ("安徽省", ("六安", "霍邱", "舒城", "金寨", "霍山", "叶集区", "裕安区", "金安区")),
+    # 甬桥: a common miswriting of 埇桥
+    "宿州市": ("安徽省", ("宿州", "埇桥", "甬桥", "砀山", "萧县", "灵璧", "泗县")),
+    "六安市": ("安徽省", ("六安", "霍邱", "舒城", "金寨", "霍山", "叶集", "裕安区", "金安区")),
 }
 PROVINCES = (
     "北京 天津 上海 重庆 河北 山西 辽宁 吉林 黑龙江 江苏 浙江 安徽 福建 江西 山东 河南 湖北 湖南 广东 "
@@ -29,6 +31,25 @@ OTHER_CITIES = (
     "成都 武汉 西安 长沙 郑州 济南 青岛 厦门 福州 泉州 大连 沈阳 哈尔滨 长春 石家庄 太原 南昌 昆明 贵阳 "
     "南宁 海口 兰州 银川 西宁 乌鲁木齐 拉萨 呼和浩特 烟台 潍坊 唐山 保定 洛阳"
 ).split()
+# County-level places outside the covered cities, and regions: named, they mean "not a covered city".
+# Names that also occur inside ordinary words (和县 in 市和县两级, 扬中 in 弘扬中华, 太湖, 无为) are left out.
+_COUNTIES_BY_PROVINCE = {
+    "江苏": "江阴 宜兴 溧阳 新沂 邳州 丰县 沛县 睢宁 启东 如皋 海门 海安 灌云 灌南 涟水 盱眙 金湖 响水 阜宁 "
+    "射阳 建湖 东台 宝应 仪征 高邮 丹阳 句容 靖江 泰兴 沭阳 泗阳 泗洪 六合 溧水 高淳 江宁 浦口",
+    "安徽": "肥东 肥西 庐江 巢湖 南陵 怀远 五河 固镇 凤台 寿县 当涂 含山 濉溪 枞阳 怀宁 宿松 望江 岳西 桐城 "
+    "潜山 歙县 休宁 黟县 祁门 全椒 凤阳 临泉 阜南 颍上 界首 涡阳 蒙城 利辛 石台 郎溪 泾县 绩溪 旌德 宁国 广德",
+    "浙江": "义乌 慈溪 余姚 诸暨 永康 乐清 瑞安 温岭",
+    "福建": "晋江 石狮",
+    "广东": "顺德",
+}
+OTHER_COUNTIES = [c for names in _COUNTIES_BY_PROVINCE.values() for c in names.split()]
+REGIONS = "苏北 苏南 苏中 苏锡常 长三角 珠三角 京津冀 皖北 皖南 皖中 皖江".split()
+# Words that contain a place name but are not places; masked before detection.
+_NOT_PLACES = re.compile(r"复合肥|扩大连|加大连|大连接|确保定|保定期|隆重庆|郑重庆|严重庆")
+# 「不是苏州，是宿州」「别给我苏州的政策」: a negated place is not the place asked about
+_NEGATION = r"(?:不是|并非|而非|不要|别给我|别用|不问|不找|不包括|排除)"
+_STREET = r"(?=路|街|大道|大街|巷|弄)"  # 宿州路, 苏州街: streets named after cities
+
 # Prefecture-level cities and their provinces: a new policy's region is read off its issuer with this.
 _CITIES_BY_PROVINCE = {
     "江苏": "南京 无锡 徐州 常州 苏州 南通 连云港 淮安 盐城 扬州 镇江 泰州 宿迁",
@@ -84,31 +105,26 @@ CITY_PROVINCE: dict[str, str] = {
     for prov, cities in _CITIES_BY_PROVINCE.items()
     for city in cities.split()
 }
-_ENGLISH_ELSEWHERE = {
-    "beijing": "北京",
-    "shanghai": "上海",
-    "tianjin": "天津",
-    "chongqing": "重庆",
-    "shenzhen": "深圳",
-    "guangzhou": "广州",
-    "hangzhou": "杭州",
-    "nanjing": "南京",
-    "hefei": "合肥",
-    "wuxi": "无锡",
-    "chengdu": "成都",
-    "wuhan": "武汉",
-    "zhejiang": "浙江",
-    "guangdong": "广东",
-    "shandong": "山东",
-}
+_COUNTY_PROVINCE = {c: province_name(p) for p, names in _COUNTIES_BY_PROVINCE.items() for c in names.split()}
+
+
+def _province_of_unknown(place: str) -> str | None:
+    """无锡 → 江苏省, 江阴 → 江苏省; None for a province or region."""
+    return CITY_PROVINCE.get(f"{place}市") or _COUNTY_PROVINCE.get(place)
 _ENGLISH = {
     "jiangsu": ["江苏省"],
     "anhui": ["安徽省"],
     "lu'an": ["六安市"],
     "luan": ["六安市"],
+    "liuan": ["六安市"],
+    "kunshan": ["苏州市"],
     "suzhou": ["苏州市", "宿州市"],  # ambiguous in pinyin
+    "su zhou": ["苏州市", "宿州市"],
 }
-_DOC_NUMBER = re.compile(r"(?:〔|\[|［|（|\()?((?:19|20)\d{2})?(?:〕|\]|］|）|\))?\s*第?(\d{1,4})\s*号")
+# 〔2020〕120号, 120号文; not a street or building number (银河路172号, 3号楼)
+_DOC_NUMBER = re.compile(
+    r"(?:〔|\[|［|（|\()?((?:19|20)\d{2})?(?:〕|\]|］|）|\))?\s*第?(?<![路街道巷弄村栋幢楼室层\d])(\d{1,4})\s*号(?![楼院室线])"
+)
 
 
 @dataclass
@@ -124,34 +140,96 @@ class PlaceQuery:
         return bool(self.cities or self.provinces)
 
 
+def _latin(word: str, text: str) -> bool:
+    """A pinyin word on its own: letters may not touch it, Chinese characters may (「Lu'an那边」)."""
+    return re.search(rf"(?<![a-z]){re.escape(word)}(?![a-z])", text) is not None
+
+
 def detect_places(question: str, library: Iterable[Policy] | None = None) -> PlaceQuery:
     """Places and 文号 a question names; ``library`` (the policies served) says which places have policies."""
     cities, provinces = _library_places(library)
+    text = _masked(question, cities)
     q = PlaceQuery()
     for city, aliases in cities.items():
-        if any(a in question for a in aliases):
+        if any(a in text for a in aliases):
             q.cities.append(city)
     for prov in PROVINCES:
-        if prov in question:
+        if prov in text:
             full = province_name(prov)
             if full in provinces:
                 q.provinces.append(full)
             else:
                 q.unknown.append(prov)
     known = {c.removesuffix("市") for c in cities}
-    q.unknown += [c for c in OTHER_CITIES if c in question and c not in known]
-    lowered = question.lower()
-    for word, cities in _ENGLISH.items():
-        if re.search(rf"\b{re.escape(word)}\b", lowered):
-            if word == "suzhou" and not q.cities:
-                q.ambiguous = True
-            for c in cities:
-                target = q.provinces if c.endswith("省") else q.cities
-                if c not in target:
-                    target.append(c)
-    q.unknown += [city for word, city in _ENGLISH_ELSEWHERE.items() if re.search(rf"\b{word}\b", lowered)]
-    q.doc_numbers = [(m.group(1), m.group(2)) for m in _DOC_NUMBER.finditer(question)]
+    q.unknown += [c for c in (*OTHER_CITIES, *OTHER_COUNTIES, *REGIONS) if c in text and c not in known]
+    _add_latin(q, text.lower().replace("’", "'"), cities)
+    q.doc_numbers = [(m.group(1), m.group(2)) for m in _DOC_NUMBER.finditer(text)]
     return q
+
+
+def _add_latin(q: PlaceQuery, lowered: str, cities: dict[str, tuple[str, ...]]) -> None:
+    for word, targets in _ENGLISH.items():
+        if not _latin(word, lowered):
+            continue
+        if word in ("suzhou", "su zhou"):
+            targets = _which_suzhou(q)
+        for c in targets:
+            target = q.provinces if c.endswith("省") else q.cities
+            if c not in target:
+                target.append(c)
+    # any other place in pinyin (Dangshan, Huaibei, Suqian): the Chinese name it spells
+    words = re.findall(r"[a-z]+", lowered)
+    spelled = {w for w in words} | {a + b for a, b in zip(words, words[1:], strict=False)}
+    by_alias = {a: city for city, aliases in cities.items() for a in aliases}
+    for word in sorted(spelled & _pinyin_places().keys()):
+        for name in _pinyin_places()[word]:
+            city = by_alias.get(name)
+            if city and city not in q.cities:
+                q.cities.append(city)
+            elif not city and name not in q.unknown and province_name(name) not in q.provinces:
+                q.unknown.append(name)
+
+
+@lru_cache(maxsize=1)
+def _pinyin_places() -> dict[str, tuple[str, ...]]:
+    """「dangshan」→ (砀山,): every place name the detector knows, spelled in pinyin (Suzhou aside)."""
+    from pypinyin import lazy_pinyin
+
+    names = {a for _, aliases in CITY_ALIASES.values() for a in aliases} | set(OTHER_CITIES)
+    names |= set(OTHER_COUNTIES) | {c.removesuffix("市") for c in CITY_PROVINCE} | set(PROVINCES)
+    out: dict[str, list[str]] = {}
+    for name in sorted(names):
+        if re.fullmatch(r"[\u4e00-\u9fff]+", name):
+            out.setdefault("".join(lazy_pinyin(name)), []).append(name)
+    return {k: tuple(v) for k, v in out.items() if k not in ("suzhou", "jiangsu", "anhui")}
+
+
+def _which_suzhou(q: PlaceQuery) -> list[str]:
+    """"Suzhou" next to 苏州/宿州 or Jiangsu/Anhui is that one; on its own it is both (and ambiguous)."""
+    if "苏州市" in q.cities or "宿州市" in q.cities:
+        return []
+    if "江苏省" in q.provinces and "安徽省" not in q.provinces:
+        return ["苏州市"]
+    if "安徽省" in q.provinces and "江苏省" not in q.provinces:
+        return ["宿州市"]
+    q.ambiguous = True
+    return ["苏州市", "宿州市"]
+
+
+def _masked(text: str, cities: dict[str, tuple[str, ...]]) -> str:
+    """``text`` with words that only look like places blanked out (same length, so positions hold):
+    复合肥, 宿州路, and negated places (「不是苏州，是宿州」)."""
+    names = {a for aliases in cities.values() for a in aliases} | set(PROVINCES) | set(OTHER_CITIES)
+    names |= set(OTHER_COUNTIES) | set(REGIONS)
+    alt = "|".join(re.escape(n) for n in sorted(names, key=len, reverse=True))
+    text = _NOT_PLACES.sub(_blank, text)
+    text = re.sub(rf"(?:{alt})[市县区]?{_STREET}", _blank, text)
+    negated = rf"({_NEGATION})((?:江苏|安徽)?省?的?(?:{alt})[市省县区]?)"
+    return re.sub(negated, lambda m: m.group(1) + "\u3000" * len(m.group(2)), text)
+
+
+def _blank(m: re.Match[str]) -> str:
+    return "\u3000" * len(m.group(0))
 
 
 _MUNICIPALITIES_AND_REGIONS = {
@@ -198,19 +276,32 @@ def library_regions(library: Iterable[Policy]) -> str:
 
 
 def allowed_policies(q: PlaceQuery, policies: list[Policy]) -> list[str] | None:
-    """Ids of the policies a question may be answered from; None = no place restriction."""
+    """Ids of the policies a question may be answered from; None = no place restriction.
+
+    A 文号 narrows to its policy, within the named places when there are any (an empty list: the named
+    place has no such document). A province named beside one of its cities (「安徽宿州」) only qualifies
+    the city: the province's own policies and the city's, not its other cities'.
+    """
+    in_place = _in_place(q, policies) if q.named else None
     if q.doc_numbers:
         by_number = [p.id for p in policies if _matches_doc_number(p, q.doc_numbers)]
         if by_number:
-            return by_number
-    if not q.named:
-        return None
+            return by_number if in_place is None else [i for i in by_number if i in in_place]
+    return in_place
+
+
+def _in_place(q: PlaceQuery, policies: list[Policy]) -> list[str]:
+    province_of = {p.city: p.province for p in policies if p.city}
+    city_provinces = {city_province(c) or province_of.get(c) for c in q.cities}
+    city_provinces |= {_province_of_unknown(u) for u in q.unknown}  # 「江苏无锡」: 无锡 qualifies 江苏
     ids = []
     for p in policies:
-        if p.city and p.city in q.cities or p.province in q.provinces:
+        if p.city and p.city in q.cities:
             ids.append(p.id)
-        elif p.city is None and any(city_province(c) == p.province for c in q.cities):
+        elif p.city is None and (p.province in q.provinces or p.province in city_provinces):
             ids.append(p.id)  # a province-wide policy applies in each of its cities
+        elif p.city and p.province in q.provinces and p.province not in city_provinces:
+            ids.append(p.id)  # the province on its own: all of its cities
     return ids
 
 
@@ -225,19 +316,24 @@ def place_words(text: str, library: Iterable[Policy] | None = None) -> list[str]
     """Every place word in ``text``, in order, longest first where they overlap (苏州市, not 苏州 + 市).
 
     Knows every place the detector knows, covered or not: 「那无锡呢？」 after a 苏州 question asks about
-    无锡, so the follow-up must swap the place rather than keep 苏州.
+    无锡, so the follow-up must swap the place rather than keep 苏州. Negated places do not count.
     """
     cities, _ = _library_places(library)
-    bases = {a for aliases in cities.values() for a in aliases} | set(OTHER_CITIES)
-    bases |= {c.removesuffix("市") for c in [*cities, *CITY_PROVINCE]}
+    bases = {a for aliases in cities.values() for a in aliases} | set(OTHER_CITIES) | set(REGIONS)
+    bases |= {c.removesuffix("市") for c in [*cities, *CITY_PROVINCE]} | set(OTHER_COUNTIES)
     words = bases | {b + "市" for b in bases} | set(PROVINCES) | {province_name(p) for p in PROVINCES}
-    pattern = "|".join(re.escape(w) for w in sorted(words, key=len, reverse=True))
-    return re.findall(pattern, text)
+    words |= {c + suffix for c in OTHER_COUNTIES for suffix in ("县", "区")}
+    chinese = "|".join(re.escape(w) for w in sorted(words, key=len, reverse=True))
+    spelled = sorted({*_ENGLISH, *_pinyin_places()}, key=len, reverse=True)  # 「那Kunshan呢？」
+    latin = rf"(?<![a-z])(?:{'|'.join(re.escape(w) for w in spelled)})(?![a-z])"
+    masked = _masked(text.replace("’", "'"), cities)
+    return re.findall(f"{chinese}|{latin}", masked, flags=re.IGNORECASE)
 
 
 def place_terms() -> set[str]:
     """Every place word the detector knows; they say where, not what, so support tests skip them."""
     words = {c.removesuffix("市") for c in CITY_ALIASES} | set(PROVINCES) | set(OTHER_CITIES)
+    words |= set(OTHER_COUNTIES) | set(REGIONS)
     for _, aliases in CITY_ALIASES.values():
         words |= set(aliases)
     return words | {w + suffix for w in list(words) for suffix in ("市", "省", "县", "区")}

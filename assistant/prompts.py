@@ -3,7 +3,7 @@
 NOT_FOUND = "政策库中未找到"
 REFUSAL_NO_SUPPORT = NOT_FOUND + "能回答该问题的政策条款。请换一种说法，或说明地区、政策名称或文号。"
 REFUSAL_UNKNOWN_PLACE = NOT_FOUND + "{places}的相关政策。目前收录的是{covered}的政策。"
-REFUSAL_UNKNOWN_DOC = NOT_FOUND + "文号为{number}的政策。"
+REFUSAL_UNKNOWN_DOC = NOT_FOUND + "{where}文号为{number}的政策。"
 UNCOVERED_PLACE = "提示：政策库中未找到{places}的相关政策，以下只列出{named}的条款。"
 AMBIGUOUS_SUZHOU = "提示：“Suzhou”可能指江苏苏州或安徽宿州，以下分别列出。"
 ANSWER_INTRO = "根据政策库中的条款："

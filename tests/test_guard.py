@@ -47,3 +47,9 @@ def test_a_faithful_rewording_passes(fake_assistant):
     draft = model.invoke("请根据条款回答").content
     shown, bad = guard(draft, answer, policies, AS_OF)
     assert bad == [] and shown == draft
+
+
+def test_a_refusal_may_echo_the_askers_own_document_number(fake_assistant):
+    answer = fake_assistant.ask("宿州市政府〔2020〕172号文件有哪些奖励？", as_of=AS_OF)
+    assert answer.refused and "〔2020〕172号" in answer.answer
+    assert unsupported_numbers(answer.answer, provenance(answer, [], AS_OF)) == []
