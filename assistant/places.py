@@ -111,6 +111,8 @@ _COUNTY_PROVINCE = {c: province_name(p) for p, names in _COUNTIES_BY_PROVINCE.it
 def _province_of_unknown(place: str) -> str | None:
     """无锡 → 江苏省, 江阴 → 江苏省; None for a province or region."""
     return CITY_PROVINCE.get(f"{place}市") or _COUNTY_PROVINCE.get(place)
+
+
 _ENGLISH = {
     "jiangsu": ["江苏省"],
     "anhui": ["安徽省"],
@@ -205,7 +207,7 @@ def _pinyin_places() -> dict[str, tuple[str, ...]]:
 
 
 def _which_suzhou(q: PlaceQuery) -> list[str]:
-    """"Suzhou" next to 苏州/宿州 or Jiangsu/Anhui is that one; on its own it is both (and ambiguous)."""
+    """ "Suzhou" next to 苏州/宿州 or Jiangsu/Anhui is that one; on its own it is both (and ambiguous)."""
     if "苏州市" in q.cities or "宿州市" in q.cities:
         return []
     if "江苏省" in q.provinces and "安徽省" not in q.provinces:
