@@ -38,9 +38,11 @@ test: $(STAMP) $(CHROMIUM)
 	$(PY) -m pytest
 	$(PY) -m assistant index build
 	$(PY) -m assistant eval --check
+	$(PY) evals/place_probe.py --check
 
 eval: index
 	$(PY) -m assistant eval
+	$(PY) evals/place_probe.py
 
 bench: index
 	$(PY) benchmarks/ask_latency.py
