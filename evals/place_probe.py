@@ -492,9 +492,8 @@ class LogCapture(logging.Handler):
         self.records.append(f"{record.levelname}:{record.name}:{record.getMessage()}")
 
 
-def check_turn(
-    a, case: Case, ti: int, q: str, ans, exp: Expect | None, logs: list[str], history
-) -> list[Finding]:
+def check_turn(a, case: Case, ti: int, q: str, ans, exp: Expect | None, logs: list[str]) -> list[Finding]:
+    """Every finding for one answered turn (``exp``: what a person judged the turn to be about)."""
     f: list[Finding] = []
     cited = [c.policy_id for c in ans.citations]
     base = dict(
@@ -559,10 +558,6 @@ def check_turn(
                         **base,
                     )
                 )
-            elif exp.allowed and not (
-                set(cited) & exp.allowed - exp.soft if exp.soft else set(cited) & exp.allowed
-            ):
-                pass
     # --- amounts in the answer vs cited clause texts and calculations
     if not ans.refused:
         allowed = set()
@@ -749,7 +744,7 @@ def probe() -> tuple[int, int, list[Finding]]:
                 history += [Turn(role="user", content=q), Turn(role="assistant", content=f"(error {exc})")]
                 continue
             exp = case.expects[ti] if ti < len(case.expects) else None
-            findings += check_turn(a, case, ti, q, ans, exp, list(cap.records), history)
+            findings += check_turn(a, case, ti, q, ans, exp, list(cap.records))
             history += [Turn(role="user", content=q), Turn(role="assistant", content=ans.answer)]
     return len(cases), n_questions, findings
 
