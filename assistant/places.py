@@ -221,13 +221,22 @@ def _which_suzhou(q: PlaceQuery) -> list[str]:
 def _masked(text: str, cities: dict[str, tuple[str, ...]]) -> str:
     """``text`` with words that only look like places blanked out (same length, so positions hold):
     复合肥, 宿州路, and negated places (「不是苏州，是宿州」)."""
-    names = {a for aliases in cities.values() for a in aliases} | set(PROVINCES) | set(OTHER_CITIES)
-    names |= set(OTHER_COUNTIES) | set(REGIONS)
+    street, negated = _mask_patterns(_aliases_key(cities))
+    text = street.sub(_blank, _NOT_PLACES.sub(_blank, text))
+    return negated.sub(lambda m: m.group(1) + "\u3000" * len(m.group(2)), text)
+
+
+def _aliases_key(cities: dict[str, tuple[str, ...]]) -> tuple[str, ...]:
+    return tuple(sorted({a for aliases in cities.values() for a in aliases}))
+
+
+@lru_cache(maxsize=8)  # keyed by the library's city aliases: built once per library, not per question
+def _mask_patterns(aliases: tuple[str, ...]) -> tuple[re.Pattern[str], re.Pattern[str]]:
+    names = set(aliases) | set(PROVINCES) | set(OTHER_CITIES) | set(OTHER_COUNTIES) | set(REGIONS)
     alt = "|".join(re.escape(n) for n in sorted(names, key=len, reverse=True))
-    text = _NOT_PLACES.sub(_blank, text)
-    text = re.sub(rf"(?:{alt})[市县区]?{_STREET}", _blank, text)
-    negated = rf"({_NEGATION})((?:江苏|安徽)?省?的?(?:{alt})[市省县区]?)"
-    return re.sub(negated, lambda m: m.group(1) + "\u3000" * len(m.group(2)), text)
+    street = re.compile(rf"(?:{alt})[市县区]?{_STREET}")
+    negated = re.compile(rf"({_NEGATION})((?:江苏|安徽)?省?的?(?:{alt})[市省县区]?)")
+    return street, negated
 
 
 def _blank(m: re.Match[str]) -> str:
@@ -321,15 +330,20 @@ def place_words(text: str, library: Iterable[Policy] | None = None) -> list[str]
     无锡, so the follow-up must swap the place rather than keep 苏州. Negated places do not count.
     """
     cities, _ = _library_places(library)
-    bases = {a for aliases in cities.values() for a in aliases} | set(OTHER_CITIES) | set(REGIONS)
-    bases |= {c.removesuffix("市") for c in [*cities, *CITY_PROVINCE]} | set(OTHER_COUNTIES)
+    masked = _masked(text.replace("’", "'"), cities)
+    return _place_word_pattern(_aliases_key(cities), tuple(cities)).findall(masked)
+
+
+@lru_cache(maxsize=8)
+def _place_word_pattern(aliases: tuple[str, ...], cities: tuple[str, ...]) -> re.Pattern[str]:
+    bases = set(aliases) | set(OTHER_CITIES) | set(REGIONS) | set(OTHER_COUNTIES)
+    bases |= {c.removesuffix("市") for c in [*cities, *CITY_PROVINCE]}
     words = bases | {b + "市" for b in bases} | set(PROVINCES) | {province_name(p) for p in PROVINCES}
     words |= {c + suffix for c in OTHER_COUNTIES for suffix in ("县", "区")}
     chinese = "|".join(re.escape(w) for w in sorted(words, key=len, reverse=True))
     spelled = sorted({*_ENGLISH, *_pinyin_places()}, key=len, reverse=True)  # 「那Kunshan呢？」
     latin = rf"(?<![a-z])(?:{'|'.join(re.escape(w) for w in spelled)})(?![a-z])"
-    masked = _masked(text.replace("’", "'"), cities)
-    return re.findall(f"{chinese}|{latin}", masked, flags=re.IGNORECASE)
+    return re.compile(f"{chinese}|{latin}", flags=re.IGNORECASE)
 
 
 def place_terms() -> set[str]:
