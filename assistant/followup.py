@@ -2,7 +2,9 @@
 
 「那宿州呢？」 after 「苏州上云补贴多少？」 → 「宿州上云补贴多少？」; 「如果贷款是5000万呢？」 after
 「苏州贷款3亿搞智能化改造，贴息多少？」 → the same question with 5000万; 「这个政策还有效吗？」 →
-the policy the previous answer cited first, named by its 文号 or title.
+the policy the previous answer cited first, named by its 文号 or title; 「设备补贴呢？」 after a 宿州
+question → 「宿州设备补贴呢？」. A place swaps whether or not the library covers it (「那无锡呢？」 must be
+refused, not answered from 苏州), and a question naming no place or 文号 keeps the conversation's place.
 """
 
 from __future__ import annotations
