@@ -164,12 +164,13 @@ def detect_places(question: str, library: Iterable[Policy] | None = None) -> Pla
                 q.unknown.append(prov)
     known = {c.removesuffix("市") for c in cities}
     q.unknown += [c for c in (*OTHER_CITIES, *OTHER_COUNTIES, *REGIONS) if c in text and c not in known]
-    _add_latin(q, text.lower().replace("’", "'"), cities)
+    _add_latin(q, text.lower().replace("’", "'"), cities, provinces)
     q.doc_numbers = [(m.group(1), m.group(2)) for m in _DOC_NUMBER.finditer(text)]
     return q
 
 
-def _add_latin(q: PlaceQuery, lowered: str, cities: dict[str, tuple[str, ...]]) -> None:
+def _add_latin(q: PlaceQuery, lowered: str, cities: dict[str, tuple[str, ...]], covered: set[str]) -> None:
+    """Places spelled in Latin letters; ``covered``: the provinces with policies."""
     for word, targets in _ENGLISH.items():
         if not _latin(word, lowered):
             continue
@@ -181,14 +182,16 @@ def _add_latin(q: PlaceQuery, lowered: str, cities: dict[str, tuple[str, ...]]) 
                 target.append(c)
     # any other place in pinyin (Dangshan, Huaibei, Suqian): the Chinese name it spells
     words = re.findall(r"[a-z]+", lowered)
-    spelled = {w for w in words} | {a + b for a, b in zip(words, words[1:], strict=False)}
+    spelled = set(words) | {a + b for a, b in zip(words, words[1:], strict=False)}
     by_alias = {a: city for city, aliases in cities.items() for a in aliases}
     for word in sorted(spelled & _pinyin_places().keys()):
         for name in _pinyin_places()[word]:
-            city = by_alias.get(name)
-            if city and city not in q.cities:
-                q.cities.append(city)
-            elif not city and name not in q.unknown and province_name(name) not in q.provinces:
+            city, province = by_alias.get(name), province_name(name) if name in PROVINCES else None
+            if city:
+                q.cities += [city] if city not in q.cities else []
+            elif province in covered:
+                q.provinces += [province] if province not in q.provinces else []
+            elif name not in q.unknown and province not in q.provinces:
                 q.unknown.append(name)
 
 

@@ -136,3 +136,10 @@ def test_places_without_policies_in_pinyin_are_unknown():
     assert detect_places("我是Huaibei的企业").unknown == ["淮北"]
     assert detect_places("请问在Suqian，两化融合贯标奖励多少？").unknown == ["宿迁"]
     assert detect_places("L4 level firm, 5G network").unknown == []
+
+
+def test_a_province_in_pinyin_counts_as_covered_once_the_library_has_its_policy():
+    assert detect_places("Zhejiang cloud subsidy", POLICIES).unknown == ["浙江"]
+    zhejiang = POLICIES[0].model_copy(update={"id": "zhejiang", "province": "浙江省", "city": None})
+    q = detect_places("Zhejiang cloud subsidy", [*POLICIES, zhejiang])
+    assert q.provinces == ["浙江省"] and q.unknown == []
