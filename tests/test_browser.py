@@ -142,6 +142,22 @@ def test_widget_on_a_bureau_page_answers_with_the_suzhou_clause_and_a_calculatio
     page.close()
 
 
+def test_a_follow_up_to_a_place_without_policies_is_refused_in_the_chat(sites, browser):
+    """「那无锡呢？」 after a 苏州 question: the worst failure would be 苏州's clauses shown for 无锡."""
+    page = browser.new_page(viewport={"width": 1280, "height": 900})
+    page.goto(sites["allowed"])
+    page.locator("#policy-assistant-launcher").click()
+    frame = page.frame_locator("#policy-assistant-frame")
+    _ask_in(frame, "苏州中小企业上云补贴多少？")
+    frame.locator("details.pa-cite").first.wait_for(timeout=60_000)
+    cited_before = frame.locator("details.pa-cite").count()
+    _ask_in(frame, "那无锡呢？")
+    frame.locator("#pa-chat").get_by_text("政策库中未找到无锡", exact=False).first.wait_for(timeout=60_000)
+    assert frame.locator("details.pa-cite").count() == cited_before  # the refusal cites nothing
+    page.screenshot(path=str(ARTIFACTS / "follow-up-refused.png"), full_page=True)
+    page.close()
+
+
 def test_phone_width_has_no_horizontal_scrolling(sites, browser):
     page = browser.new_page(viewport={"width": 390, "height": 844}, is_mobile=True, has_touch=True)
     page.goto(sites["api"] + "/chat/")
