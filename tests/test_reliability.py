@@ -48,6 +48,15 @@ NEW_POLICY_META = (
 NEW_POLICY_QUESTION = "测试市企业上云补贴多少？"
 
 
+def wait_for_build(base_url: str, build: str, timeout_s: float = 30) -> None:
+    """A serving process switches when a request finds the new build (it looks at most every half
+    second, and one request loads it while the others answer from the old one): wait for the swap."""
+    deadline = time.monotonic() + timeout_s
+    while httpx.get(f"{base_url}/api/health").json()["index"] != build:
+        assert time.monotonic() < deadline, f"{base_url} never switched to {build}"
+        time.sleep(0.05)
+
+
 def add_new_policy(corpus: Path) -> None:
     (corpus / "test-city.txt").write_text(NEW_POLICY_TEXT, encoding="utf-8")
     (corpus / "test-city.toml").write_text(NEW_POLICY_META, encoding="utf-8")
@@ -339,13 +348,8 @@ def test_reindex_while_the_server_answers(corpus_copy, tmp_path):
                 started = time.monotonic()
                 last = build_index(corpus_copy, index_dir, HashEmbeddings()).build
                 windows.append((started, time.monotonic()))
+            wait_for_build(base, last)
             with httpx.Client(base_url=base, timeout=60) as http:
-                # the server switches when a request finds the new build (one request loads it while the
-                # others keep answering from the old one), so wait for the swap, then check its content
-                deadline = time.monotonic() + 30
-                while http.get("/api/health").json()["index"] != last:
-                    assert time.monotonic() < deadline, "the server never switched to the new build"
-                    time.sleep(0.05)
                 policies = {p["id"]: p for p in http.get("/api/policies").json()}
                 new = http.post("/api/ask", json={"question": NEW_POLICY_QUESTION}).json()
                 health = http.get("/api/health").json()
