@@ -56,18 +56,23 @@ def _is_followup(question: str) -> bool:
     return bool(_ENDS_WITH_NE.search(question)) or len(content_terms(question) - place_terms()) <= 1
 
 
-def _new_topic(question: str, previous: str, library: list[Policy] | None) -> set[str]:
-    """Topic words the follow-up brings that the previous question lacks (places and levels aside)."""
-    text = _LEVEL.sub("", question.replace("’", "'"))
-    for word in place_words(text, library):
+def _places_in(text: str, library: list[Policy] | None) -> tuple[str, list[str]]:
+    """The text (curly apostrophes straightened, as place_words reads them) and its place words."""
+    text = text.replace("’", "'")
+    return text, place_words(text, library)
+
+
+def _new_topic(question: str, words: list[str], previous: str) -> set[str]:
+    """Topic words the follow-up brings that the previous question lacks (its place ``words`` and
+    levels aside)."""
+    text = _LEVEL.sub("", question)
+    for word in words:
         text = text.replace(word, " ")
     return content_terms(text) - place_terms() - _FOLLOWUP_WORDS - content_terms(previous)
 
 
-def _place_span(text: str, library: list[Policy] | None) -> str:
+def _place_span(text: str, words: list[str]) -> str:
     """「安徽宿州」「宿州和六安」: from the first place word to the last."""
-    text = text.replace("’", "'")
-    words = place_words(text, library)
     if not words:
         return ""
     return text[text.find(words[0]) : text.rfind(words[-1]) + len(words[-1])]
@@ -89,11 +94,13 @@ def resolve(question: str, history: list[Turn] | None, library: Iterable[Policy]
     if _REFERS_BACK.search(question):
         return _name_policy(question, history, previous, library)
     rewritten = previous
-    new_place, new_topic = _place_span(question, library), _new_topic(question, previous, library)
+    text, words = _places_in(question, library)
+    new_place, new_topic = _place_span(text, words), _new_topic(text, words, previous)
     if new_place and new_topic:
         return question  # 「那宿州的设备补贴呢？」 says all it asks
+    previous_text, previous_words = _places_in(previous, library)
     if new_place:
-        for old in place_words(previous, library):
+        for old in previous_words:
             rewritten = rewritten.replace(old, "", 1)
         rewritten = new_place + rewritten
     new_figures, _ = find_figures(question)
@@ -108,7 +115,7 @@ def resolve(question: str, history: list[Turn] | None, library: Iterable[Policy]
         if level.group(0) not in rewritten:
             rewritten = rewritten.rstrip("？?。") + f"，{level.group(0)}？"
     if rewritten == previous:
-        old_place = _place_span(previous, library)
+        old_place = _place_span(previous_text, previous_words)
         if new_topic and old_place:
             return f"{old_place}{question}"  # 「设备补贴呢？」 after a 宿州 question: 宿州's
         return f"{previous.rstrip('？?。')}，{question}"  # nothing to substitute: ask both together
@@ -120,7 +127,7 @@ def _with_place_of(previous: str, question: str, library: list[Policy] | None) -
     conversation's place (never silently about every city)."""
     if place_words(question, library) or detect_places(question, library).doc_numbers:
         return question
-    return _place_span(previous, library) + question
+    return _place_span(*_places_in(previous, library)) + question
 
 
 def _name_policy(question: str, history: list[Turn], previous: str, library: list[Policy] | None) -> str:

@@ -44,6 +44,7 @@ _COUNTIES_BY_PROVINCE = {
 }
 OTHER_COUNTIES = [c for names in _COUNTIES_BY_PROVINCE.values() for c in names.split()]
 REGIONS = "苏北 苏南 苏中 苏锡常 长三角 珠三角 京津冀 皖北 皖南 皖中 皖江".split()
+_OTHER_PLACES = (*OTHER_CITIES, *OTHER_COUNTIES, *REGIONS)  # named places no seed policy covers
 # Words that contain a place name but are not places; masked before detection.
 _NOT_PLACES = re.compile(r"复合肥|扩大连|加大连|大连接|确保定|保定期|隆重庆|郑重庆|严重庆")
 # 「不是苏州，是宿州」「别给我苏州的政策」: a negated place is not the place asked about
@@ -163,7 +164,7 @@ def detect_places(question: str, library: Iterable[Policy] | None = None) -> Pla
             else:
                 q.unknown.append(prov)
     known = {c.removesuffix("市") for c in cities}
-    q.unknown += [c for c in (*OTHER_CITIES, *OTHER_COUNTIES, *REGIONS) if c in text and c not in known]
+    q.unknown += [c for c in _OTHER_PLACES if c in text and c not in known]
     _add_latin(q, text.lower().replace("’", "'"), cities, provinces)
     q.doc_numbers = [(m.group(1), m.group(2)) for m in _DOC_NUMBER.finditer(text)]
     return q
@@ -235,7 +236,7 @@ def _aliases_key(cities: dict[str, tuple[str, ...]]) -> tuple[str, ...]:
 
 @lru_cache(maxsize=8)  # keyed by the library's city aliases: built once per library, not per question
 def _mask_patterns(aliases: tuple[str, ...]) -> tuple[re.Pattern[str], re.Pattern[str]]:
-    names = set(aliases) | set(PROVINCES) | set(OTHER_CITIES) | set(OTHER_COUNTIES) | set(REGIONS)
+    names = set(aliases) | set(PROVINCES) | set(_OTHER_PLACES)
     alt = "|".join(re.escape(n) for n in sorted(names, key=len, reverse=True))
     street = re.compile(rf"(?:{alt})[市县区]?{_STREET}")
     negated = re.compile(rf"({_NEGATION})((?:江苏|安徽)?省?的?(?:{alt})[市省县区]?)")
@@ -339,7 +340,7 @@ def place_words(text: str, library: Iterable[Policy] | None = None) -> list[str]
 
 @lru_cache(maxsize=8)
 def _place_word_pattern(aliases: tuple[str, ...], cities: tuple[str, ...]) -> re.Pattern[str]:
-    bases = set(aliases) | set(OTHER_CITIES) | set(REGIONS) | set(OTHER_COUNTIES)
+    bases = set(aliases) | set(_OTHER_PLACES)
     bases |= {c.removesuffix("市") for c in [*cities, *CITY_PROVINCE]}
     words = bases | {b + "市" for b in bases} | set(PROVINCES) | {province_name(p) for p in PROVINCES}
     words |= {c + suffix for c in OTHER_COUNTIES for suffix in ("县", "区")}
@@ -351,8 +352,7 @@ def _place_word_pattern(aliases: tuple[str, ...], cities: tuple[str, ...]) -> re
 
 def place_terms() -> set[str]:
     """Every place word the detector knows; they say where, not what, so support tests skip them."""
-    words = {c.removesuffix("市") for c in CITY_ALIASES} | set(PROVINCES) | set(OTHER_CITIES)
-    words |= set(OTHER_COUNTIES) | set(REGIONS)
+    words = {c.removesuffix("市") for c in CITY_ALIASES} | set(PROVINCES) | set(_OTHER_PLACES)
     for _, aliases in CITY_ALIASES.values():
         words |= set(aliases)
     return words | {w + suffix for w in list(words) for suffix in ("市", "省", "县", "区")}
