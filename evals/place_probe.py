@@ -31,6 +31,7 @@ from pathlib import Path
 from assistant.app import Assistant
 from assistant.chain import AnswerChain
 from assistant.followup import Turn
+from assistant.guard import numbers_in
 from assistant.settings import Settings
 
 REPORT = Path(__file__).with_name("place_probe.md")
@@ -408,47 +409,13 @@ WRONG_RULE = [
     ),
 ]
 
-_AMT = re.compile(
-    r"(?<![A-Za-z\d.])(\d[\d,]*(?:\.\d+)?)\s*(亿元|万元|亿|万|元|%|％)"
-    r"|([一二两三四五六七八九十百千]+)\s*(亿元|万元|亿|万)"
-)
-_CN = {"一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9}
-
-
-def _cn_to_num(s: str) -> float | None:
-    total, cur = 0, 0
-    for ch in s:
-        if ch in _CN:
-            cur = _CN[ch]
-        elif ch in "十百千":
-            mult = {"十": 10, "百": 100, "千": 1000}[ch]
-            total += (cur or 1) * mult
-            cur = 0
-        else:
-            return None
-    return float(total + cur)
+_WITH_UNIT = re.compile(r"(?:亿元|万元|亿|万|元|%|％)$")
 
 
 def amounts(text: str) -> set[tuple[float, bool]]:
-    """Money/percent amounts in text, normalised to (yuan or percent value, is_percent)."""
-    text = re.sub(r"\[\d+\]", "", text)
-    out = set()
-    for m in _AMT.finditer(text):
-        if m.group(1):
-            v = float(m.group(1).replace(",", ""))
-            unit = m.group(2)
-        else:
-            v = _cn_to_num(m.group(3))
-            unit = m.group(4)
-            if v is None:
-                continue
-        pct = unit in ("%", "％")
-        if unit.startswith("亿"):
-            v *= 1e8
-        elif unit.startswith("万"):
-            v *= 1e4
-        out.add((round(v, 2), pct))
-    return out
+    """Money and percent amounts in text as (yuan or percent value, is_percent): the guard's number
+    reader (guard.numbers_in), keeping only numbers that carry a money or percent unit."""
+    return {(n.value, n.percent) for n in numbers_in(text) if _WITH_UNIT.search(n.raw)}
 
 
 def bare_numbers_with_unit_list(text: str) -> set[float]:
